@@ -1,0 +1,84 @@
+"""flopfolio: plan, price and pool AI compute.
+
+FLOPs, memory, time, GPU-hours and dollars for training and serving any model on any accelerator,
+each with a range and the sources it came from.
+
+    >>> import flopfolio
+    >>> result = flopfolio.estimate_training_run(params="175B", tokens="300B",
+    ...                                          gpu="A100-SXM4-40GB", mfu=1.0, price=2.0)
+    >>> round(result.to_dict()["cost_usd"], -4)
+    560000.0
+"""
+
+from flopfolio.catalog.accelerators import Accelerator
+from flopfolio.catalog.api_prices import ApiPrice
+from flopfolio.catalog.catalog import Catalog, load_catalog
+from flopfolio.catalog.models import ModelPreset
+from flopfolio.catalog.offers import Offer
+from flopfolio.economics.band import Band
+from flopfolio.errors import (
+    CatalogError,
+    FlopfolioError,
+    InfeasiblePlanError,
+    InvalidSpecError,
+    UnknownAcceleratorError,
+    UnknownModelError,
+    UnknownProviderError,
+    UnsupportedPrecisionError,
+)
+from flopfolio.estimates import (
+    InferenceResult,
+    TrainingResult,
+    estimate_serving,
+    estimate_training_run,
+)
+from flopfolio.perf.inference import InferenceEstimate, estimate_inference
+from flopfolio.perf.training import TrainingEstimate, estimate_training
+from flopfolio.validation.runs import ValidationReport, validate_file
+from flopfolio.workload.flops import (
+    FlopConvention,
+    inference_flops_per_token,
+    napkin_inference_flops,
+    napkin_training_flops,
+    training_flops,
+)
+from flopfolio.workload.precision import Precision
+from flopfolio.workload.transformer import TransformerSpec
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Accelerator",
+    "ApiPrice",
+    "Band",
+    "Catalog",
+    "CatalogError",
+    "FlopConvention",
+    "FlopfolioError",
+    "InferenceEstimate",
+    "InferenceResult",
+    "InfeasiblePlanError",
+    "InvalidSpecError",
+    "ModelPreset",
+    "Offer",
+    "Precision",
+    "TrainingEstimate",
+    "TrainingResult",
+    "TransformerSpec",
+    "UnknownAcceleratorError",
+    "UnknownModelError",
+    "UnknownProviderError",
+    "UnsupportedPrecisionError",
+    "ValidationReport",
+    "__version__",
+    "estimate_inference",
+    "estimate_serving",
+    "estimate_training",
+    "estimate_training_run",
+    "inference_flops_per_token",
+    "load_catalog",
+    "napkin_inference_flops",
+    "napkin_training_flops",
+    "training_flops",
+    "validate_file",
+]

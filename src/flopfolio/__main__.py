@@ -1,0 +1,3 @@
+from flopfolio.cli.main import run
+
+run()

@@ -1,0 +1,142 @@
+"""The catalog: accelerators, offers, model presets and API prices, shipped plus the user's.
+
+Files are read on first use. A user catalog directory (``--catalog DIR`` or ``$FLOPFOLIO_CATALOG``)
+adds rows and overrides shipped ones with the same key; every object keeps its ``origin``.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property, lru_cache
+from pathlib import Path
+
+from flopfolio.catalog._rows import all_rows, user_catalog_dir
+from flopfolio.catalog.accelerators import Accelerator, AcceleratorResolver, accelerator_from_row
+from flopfolio.catalog.api_prices import ApiPrice, api_price_from_row
+from flopfolio.catalog.models import ModelPreset, preset_from_row
+from flopfolio.catalog.offers import Offer, offer_from_row, term_months
+from flopfolio.errors import (
+    CatalogError,
+    UnknownAcceleratorError,
+    UnknownModelError,
+    UnknownProviderError,
+    did_you_mean,
+)
+
+
+def _model_key(text: str) -> str:
+    return re.sub(r"[^a-z0-9.]", "", text.lower())
+
+
+class Catalog:
+    """Read-only view of every catalog table. Use :func:`load_catalog` to get a cached one."""
+
+    def __init__(self, user_dir: Path | None = None) -> None:
+        self.user_dir = user_dir
+
+    # --- accelerators ---------------------------------------------------------------------------
+    @cached_property
+    def accelerators(self) -> dict[str, Accelerator]:
+        table: dict[str, Accelerator] = {}
+        for row in all_rows("accelerators.csv", self.user_dir):
+            acc = accelerator_from_row(row)
+            if acc.id in table and acc.origin == "shipped":
+                raise CatalogError(f"{row.where}: duplicate accelerator id {acc.id!r}.")
+            table[acc.id] = acc
+        return table
+
+    @cached_property
+    def resolver(self) -> AcceleratorResolver:
+        rows = all_rows("accelerator_aliases.csv", self.user_dir)
+        aliases = {row.text("alias"): row.text("accelerator_id") for row in rows}
+        return AcceleratorResolver(self.accelerators, aliases)
+
+    def accelerator(self, name: str) -> Accelerator:
+        """The accelerator a user means by ``name`` (any common spelling)."""
+        return self.resolver.resolve(name)
+
+    # --- offers ---------------------------------------------------------------------------------
+    @cached_property
+    def offers(self) -> tuple[Offer, ...]:
+        table: dict[tuple[str, ...], Offer] = {}
+        for row in all_rows("offers.csv", self.user_dir):
+            try:
+                acc_id = self.resolver.resolve_id(row.text("accelerator_id"))
+            except UnknownAcceleratorError as exc:
+                raise CatalogError(f"{row.where}: {exc}") from None
+            offer = offer_from_row(row, acc_id)
+            if offer.key in table and offer.origin == "shipped":
+                raise CatalogError(f"{row.where}: duplicate offer {offer.key}.")
+            table[offer.key] = offer
+        return tuple(table.values())
+
+    @property
+    def providers(self) -> list[str]:
+        return sorted({o.provider for o in self.offers})
+
+    def find_offers(
+        self,
+        accelerator: str | None = None,
+        *,
+        provider: str | None = None,
+        term: str | None = None,
+        include_historical: bool = False,
+    ) -> list[Offer]:
+        """Offers matching every given filter, cheapest first."""
+        acc_id = self.resolver.resolve_id(accelerator) if accelerator else None
+        if provider is not None and provider.lower() not in self.providers:
+            raise UnknownProviderError(
+                f"No offers from provider {provider!r}.{did_you_mean(provider, self.providers)} "
+                "To fix: run `flopfolio prices` for the providers in the catalog."
+            )
+        if term is not None:
+            term_months(term)
+        hits = [
+            o
+            for o in self.offers
+            if (acc_id is None or o.accelerator_id == acc_id)
+            and (provider is None or o.provider == provider.lower())
+            and (term is None or o.term == term)
+            and (include_historical or o.status == "current")
+        ]
+        return sorted(hits, key=lambda o: (o.usd_per_gpu_hour, o.provider, o.region))
+
+    # --- model presets --------------------------------------------------------------------------
+    @cached_property
+    def presets(self) -> dict[str, ModelPreset]:
+        table: dict[str, ModelPreset] = {}
+        for row in all_rows("models.csv", self.user_dir):
+            preset = preset_from_row(row)
+            if preset.id in table and preset.origin == "shipped":
+                raise CatalogError(f"{row.where}: duplicate model id {preset.id!r}.")
+            table[preset.id] = preset
+        return table
+
+    def preset(self, name: str) -> ModelPreset:
+        key = _model_key(name)
+        for preset in self.presets.values():
+            if _model_key(preset.id) == key or _model_key(preset.name) == key:
+                return preset
+        raise UnknownModelError(
+            f"Unknown model preset {name!r}.{did_you_mean(name, self.presets)} "
+            "To fix: run `flopfolio models` for the presets, or give --params (and shape flags)."
+        )
+
+    # --- hosted APIs ----------------------------------------------------------------------------
+    @cached_property
+    def api_prices(self) -> dict[str, ApiPrice]:
+        table: dict[str, ApiPrice] = {}
+        for row in all_rows("api_prices.csv", self.user_dir):
+            price = api_price_from_row(row)
+            table[price.model] = price
+        return table
+
+
+@lru_cache(maxsize=8)
+def _cached(user_dir: Path | None) -> Catalog:
+    return Catalog(user_dir)
+
+
+def load_catalog(user_dir: Path | str | None = None) -> Catalog:
+    """The catalog, shipped rows plus those in ``user_dir`` (or ``$FLOPFOLIO_CATALOG``)."""
+    return _cached(user_catalog_dir(user_dir))

@@ -1,0 +1,327 @@
+"""The ``flopfolio`` command line: parse, call one library function, render.
+
+Library errors are caught once, in :func:`run`: a user's mistake prints one red line on stderr
+and exits with status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from flopfolio.errors import FlopfolioError
+
+app = typer.Typer(
+    name="flopfolio",
+    help="Plan, price and pool AI compute: FLOPs, memory, time, GPU-hours and dollars, with sources.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+import_app = typer.Typer(help="Import price catalogs and model configs into your user catalog.")
+app.add_typer(import_app, name="import")
+
+CatalogOpt = Annotated[
+    Path | None,
+    typer.Option("--catalog", help="User catalog directory (default: $FLOPFOLIO_CATALOG).", show_default=False),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object and nothing else.")]
+ExplainOpt = Annotated[bool, typer.Option("--explain", help="Print the derivation step by step.")]
+ModelOpt = Annotated[str | None, typer.Option("--model", help="Preset name (see `flopfolio models`) or a config.json path.")]
+ParamsOpt = Annotated[str | None, typer.Option("--params", help="Total parameters, e.g. 7e9 or 70B.")]
+ActiveOpt = Annotated[str | None, typer.Option("--active-params", help="Active parameters per token (MoE).")]
+GpuOpt = Annotated[str, typer.Option("--gpu", help="Accelerator, any common spelling (H100, A100-80GB, TPUv4).")]
+GpusOpt = Annotated[int | None, typer.Option("--gpus", help="Number of accelerators (default: the fewest that fit).")]
+PrecisionOpt = Annotated[str | None, typer.Option("--precision", help="bf16, fp16, fp8, fp4, int8, int4, fp32, tf32.")]
+PriceOpt = Annotated[str | None, typer.Option("--price", help="USD per accelerator-hour, e.g. 2.5 or '$2.50/h'.")]
+ProviderOpt = Annotated[str | None, typer.Option("--provider", help="Price from this provider's offers.")]
+LayersOpt = Annotated[int | None, typer.Option("--layers", help="Shape: transformer layers.")]
+HiddenOpt = Annotated[int | None, typer.Option("--hidden", help="Shape: hidden size.")]
+HeadsOpt = Annotated[int | None, typer.Option("--heads", help="Shape: attention heads.")]
+KvHeadsOpt = Annotated[int | None, typer.Option("--kv-heads", help="Shape: key/value heads (GQA/MQA).")]
+FfnOpt = Annotated[int | None, typer.Option("--ffn-hidden", help="Shape: feed-forward width.")]
+VocabOpt = Annotated[int | None, typer.Option("--vocab", help="Shape: vocabulary size.")]
+SeqOpt = Annotated[int | None, typer.Option("--seq-len", help="Sequence length (training).")]
+
+
+def _shape(**values: Any) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _print_json(payload: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
+
+
+@app.command()
+def train(
+    tokens: Annotated[str, typer.Option("--tokens", help="Training tokens, e.g. 2e12 or 2T.")],
+    gpu: GpuOpt,
+    model: ModelOpt = None,
+    params: ParamsOpt = None,
+    active_params: ActiveOpt = None,
+    gpus: GpusOpt = None,
+    precision: PrecisionOpt = None,
+    mfu: Annotated[str | None, typer.Option("--mfu", help="Model FLOPs utilization, e.g. 0.4 or 40%.")] = None,
+    price: PriceOpt = None,
+    provider: ProviderOpt = None,
+    layers: LayersOpt = None,
+    hidden: HiddenOpt = None,
+    heads: HeadsOpt = None,
+    kv_heads: KvHeadsOpt = None,
+    ffn_hidden: FfnOpt = None,
+    vocab: VocabOpt = None,
+    seq_len: SeqOpt = None,
+    catalog: CatalogOpt = None,
+    as_json: JsonOpt = False,
+    explain: ExplainOpt = False,
+) -> None:
+    """Estimate a training run: FLOPs, GPU-hours, days, dollars (with ranges) and memory per GPU."""
+    from flopfolio.catalog.catalog import load_catalog
+    from flopfolio.estimates import estimate_training_run
+    from flopfolio.units import parse_fraction
+
+    result = estimate_training_run(
+        tokens=tokens, gpu=gpu, model=model, params=params, active_params=active_params,
+        shape=_shape(layers=layers, hidden=hidden, heads=heads, kv_heads=kv_heads,
+                     ffn_hidden=ffn_hidden, vocab=vocab, seq_len=seq_len),
+        gpus=gpus, precision=precision, mfu=parse_fraction(mfu, "--mfu") if mfu else None,
+        price=price, provider=provider, catalog=load_catalog(catalog),
+    )  # fmt: skip
+    if as_json:
+        _print_json(result.to_dict())
+        return
+    from flopfolio.cli.render import render_explain, render_training
+
+    render_training(result.to_dict())
+    if explain:
+        render_explain(result.explain())
+
+
+@app.command()
+def infer(
+    gpu: GpuOpt,
+    input_tokens: Annotated[int, typer.Option("--input-tokens", help="Prompt tokens per request.")],
+    output_tokens: Annotated[int, typer.Option("--output-tokens", help="Generated tokens per request.")],
+    model: ModelOpt = None,
+    params: ParamsOpt = None,
+    active_params: ActiveOpt = None,
+    gpus: GpusOpt = None,
+    precision: PrecisionOpt = None,
+    batch: Annotated[str | None, typer.Option("--batch", help="Concurrent sequences, or 'max'.")] = None,
+    mfu: Annotated[str | None, typer.Option("--mfu", help="Share of peak FLOP/s reached (default 0.5).")] = None,
+    price: PriceOpt = None,
+    provider: ProviderOpt = None,
+    layers: LayersOpt = None,
+    hidden: HiddenOpt = None,
+    heads: HeadsOpt = None,
+    kv_heads: KvHeadsOpt = None,
+    ffn_hidden: FfnOpt = None,
+    vocab: VocabOpt = None,
+    catalog: CatalogOpt = None,
+    as_json: JsonOpt = False,
+    explain: ExplainOpt = False,
+) -> None:
+    """Estimate one serving replica: TTFT, time per token, throughput, memory, $ per 1M tokens."""
+    from flopfolio.catalog.catalog import load_catalog
+    from flopfolio.estimates import estimate_serving
+    from flopfolio.units import parse_fraction
+
+    result = estimate_serving(
+        gpu=gpu, input_tokens=input_tokens, output_tokens=output_tokens, model=model,
+        params=params, active_params=active_params,
+        shape=_shape(layers=layers, hidden=hidden, heads=heads, kv_heads=kv_heads,
+                     ffn_hidden=ffn_hidden, vocab=vocab),
+        gpus=gpus, precision=precision, batch=batch,
+        mfu=parse_fraction(mfu, "--mfu") if mfu else None, price=price, provider=provider,
+        catalog=load_catalog(catalog),
+    )  # fmt: skip
+    if as_json:
+        _print_json(result.to_dict())
+        return
+    from flopfolio.cli.render import render_explain, render_inference
+
+    render_inference(result.to_dict())
+    if explain:
+        render_explain(result.explain())
+
+
+@app.command()
+def gpus(catalog: CatalogOpt = None, as_json: JsonOpt = False) -> None:
+    """The accelerator catalog: dense peaks per precision, memory, bandwidth, with sources."""
+    from flopfolio.catalog.catalog import load_catalog
+    from flopfolio.catalog.views import accelerator_dicts
+
+    rows = accelerator_dicts(load_catalog(catalog))
+    if as_json:
+        _print_json({"accelerators": rows})
+        return
+    from flopfolio.cli.render import render_gpus
+
+    render_gpus(rows)
+
+
+@app.command()
+def prices(
+    gpu: Annotated[str | None, typer.Argument(help="Accelerator (any spelling); all if omitted.")] = None,
+    provider: ProviderOpt = None,
+    term: Annotated[str | None, typer.Option("--term", help="on_demand, spot, 1y, 3y, ...")] = None,
+    history: Annotated[bool, typer.Option("--history", help="Include historical (dated) prices.")] = False,
+    catalog: CatalogOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Offers: provider, region, term and USD per accelerator-hour, cheapest first."""
+    from flopfolio.catalog.catalog import load_catalog
+    from flopfolio.catalog.views import offer_dicts
+
+    cat = load_catalog(catalog)
+    offers = cat.find_offers(gpu, provider=provider, term=term, include_historical=history)
+    rows = offer_dicts(offers)
+    if as_json:
+        _print_json({"offers": rows, "providers": sorted({r["provider"] for r in rows})})
+        return
+    from flopfolio.cli.render import render_prices
+
+    render_prices(rows)
+
+
+@app.command()
+def models(catalog: CatalogOpt = None, as_json: JsonOpt = False) -> None:
+    """Model presets with their published shapes and sources."""
+    from flopfolio.catalog.catalog import load_catalog
+    from flopfolio.catalog.views import preset_dicts
+
+    rows = preset_dicts(load_catalog(catalog))
+    if as_json:
+        _print_json({"models": rows})
+        return
+    from flopfolio.cli.render import render_models
+
+    render_models(rows)
+
+
+@app.command()
+def validate(
+    kind: Annotated[str, typer.Argument(help="training or inference")],
+    path: Annotated[Path, typer.Argument(help="CSV with the calibration schema.")],
+    catalog: CatalogOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Compare predictions with published runs: per-row error and the napkin baseline."""
+    from flopfolio.catalog.catalog import load_catalog
+    from flopfolio.validation.runs import validate_file
+
+    report = validate_file(kind, path, load_catalog(catalog)).to_dict()
+    if as_json:
+        _print_json(report)
+        return
+    from flopfolio.cli.render import render_validation
+
+    render_validation(report)
+
+
+@import_app.command("skypilot")
+def import_skypilot(
+    path: Annotated[Path, typer.Argument(help="A SkyPilot catalog vms.csv (schema v8).")],
+    cloud: Annotated[str | None, typer.Option("--cloud", help="Provider name (default: the parent folder's name).")] = None,
+    catalog: CatalogOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Per-instance prices -> per-accelerator offers in your user catalog's offers.csv."""
+    from flopfolio.catalog.catalog import load_catalog
+    from flopfolio.catalog.importers.skypilot import import_skypilot_csv
+    from flopfolio.catalog.user_catalog import write_offers
+
+    target = _writable_catalog(catalog)
+    cat = load_catalog(target)
+    result = import_skypilot_csv(path, cat.resolver.resolve_id, cloud=cloud)
+    total = write_offers(target, result.offers)
+    summary = {
+        "imported": len(result.offers),
+        "rejected": [{"where": r.where, "reason": r.reason} for r in result.rejected],
+        "skipped_cpu_only": result.skipped_cpu_only,
+        "written_to": str(target / "offers.csv"),
+        "rows_in_file": total,
+    }
+    _report_import(summary, as_json)
+
+
+@import_app.command("litellm")
+def import_litellm(
+    path: Annotated[Path, typer.Argument(help="LiteLLM model_prices_and_context_window.json.")],
+    catalog: CatalogOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Hosted-API prices (chat models) -> your user catalog's api_prices.csv."""
+    from flopfolio.catalog.importers.litellm import import_litellm_json
+    from flopfolio.catalog.user_catalog import write_api_prices
+
+    target = _writable_catalog(catalog)
+    result = import_litellm_json(path)
+    total = write_api_prices(target, result.prices)
+    summary = {
+        "imported": len(result.prices),
+        "rejected": [{"where": m, "reason": r} for m, r in result.rejected],
+        "skipped_other_modes": result.skipped_other_modes,
+        "written_to": str(target / "api_prices.csv"),
+        "rows_in_file": total,
+    }
+    _report_import(summary, as_json)
+
+
+@import_app.command("hf-config")
+def import_hf_config(
+    path: Annotated[Path, typer.Argument(help="A Hugging Face config.json.")],
+    model_id: Annotated[str, typer.Option("--id", help="Preset name to save it under.")],
+    catalog: CatalogOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """A model shape from a Hugging Face config.json -> your user catalog's models.csv."""
+    import datetime as dt
+
+    from flopfolio.catalog.importers.hf_config import spec_from_hf_config_file
+    from flopfolio.catalog.user_catalog import model_row, write_model
+
+    target = _writable_catalog(catalog)
+    spec = spec_from_hf_config_file(path)
+    row = model_row(model_id.lower(), spec, f"Hugging Face config.json ({path})", dt.date.today().isoformat())
+    write_model(target, row)
+    summary = {"imported": 1, "id": model_id.lower(), "params": spec.params,
+               "active_params": spec.active_params, "written_to": str(target / "models.csv")}  # fmt: skip
+    _report_import(summary, as_json)
+
+
+def _writable_catalog(explicit: Path | None) -> Path:
+    import os
+
+    from flopfolio.catalog._rows import USER_CATALOG_ENV
+
+    chosen = explicit or (Path(os.environ[USER_CATALOG_ENV]) if os.environ.get(USER_CATALOG_ENV) else None)
+    if chosen is None:
+        import platformdirs
+
+        chosen = Path(platformdirs.user_data_dir("flopfolio")) / "catalog"
+    chosen.mkdir(parents=True, exist_ok=True)
+    return chosen
+
+
+def _report_import(summary: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        _print_json(summary)
+        return
+    from flopfolio.cli.render import render_import
+
+    render_import(summary)
+
+
+def run() -> None:
+    """Console entry point: library errors become one red line and exit status 2."""
+    try:
+        app()
+    except FlopfolioError as exc:
+        message = " ".join(str(exc).split())
+        sys.stderr.write(f"\x1b[31merror: {message}\x1b[0m\n" if sys.stderr.isatty() else f"error: {message}\n")
+        raise SystemExit(2) from None
