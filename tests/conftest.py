@@ -10,7 +10,11 @@ from hypothesis import HealthCheck, settings
 from flopfolio.catalog.catalog import Catalog, load_catalog
 
 settings.register_profile(
-    "ci", max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+    "ci",
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile("ci")
 

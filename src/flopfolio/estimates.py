@@ -25,7 +25,10 @@ from flopfolio.workload.precision import Precision
 
 def _price_dict(choice: PriceChoice | None) -> dict[str, Any]:
     if choice is None:
-        return {"usd_per_gpu_hour": None, "basis": "no price: the catalog has no offer; pass --price"}
+        return {
+            "usd_per_gpu_hour": None,
+            "basis": "no price: the catalog has no offer; pass --price",
+        }
     band = choice.usd_per_gpu_hour
     sources = sorted({f"{o.provider}: {o.source} ({o.as_of.isoformat()})" for o in choice.offers})
     return {
@@ -91,7 +94,9 @@ class TrainingResult:
                 "peak_flop_per_s": e.accelerator.peak(e.precision),
                 "mfu_source": e.mfu_source,
                 "mfu_convention": "MFU: model FLOPs (flops) / (gpus x dense peak x time)",
-                "gpus_chosen": "fewest that fit (pass --gpus)" if e.gpus_chosen_automatically else "user --gpus",
+                "gpus_chosen": "fewest that fit (pass --gpus)"
+                if e.gpus_chosen_automatically
+                else "user --gpus",
                 "layout": {
                     "tensor_parallel": layout.tensor_parallel,
                     "data_parallel": layout.data_parallel,
@@ -160,7 +165,9 @@ class InferenceResult:
         tps = e.output_tokens_per_s
         per_hour = self.price.usd_per_gpu_hour.scale(e.gpus * 1e6 / 3600.0)
         # cheapest: low price at the fastest throughput; dearest: high price at the slowest.
-        return Band(per_hour.low / tps.high, per_hour.central / tps.central, per_hour.high / tps.low)
+        return Band(
+            per_hour.low / tps.high, per_hour.central / tps.central, per_hour.high / tps.low
+        )
 
     def to_dict(self) -> dict[str, Any]:
         e, usd = self.estimate, self.usd_per_million_output_tokens
@@ -194,8 +201,12 @@ class InferenceResult:
                 "precision": e.precision.value,
                 "input_tokens": e.input_tokens,
                 "output_tokens": e.output_tokens,
-                "batch_rule": "largest batch the KV cache allows" if e.batch_is_max else "user --batch (default 1)",
-                "gpus_chosen": "fewest that hold the weights" if e.gpus_chosen_automatically else "user --gpus",
+                "batch_rule": "largest batch the KV cache allows"
+                if e.batch_is_max
+                else "user --batch (default 1)",
+                "gpus_chosen": "fewest that hold the weights"
+                if e.gpus_chosen_automatically
+                else "user --gpus",
                 "compute_efficiency": e.efficiency.compute,
                 "bandwidth_efficiency": e.efficiency.bandwidth,
                 "decode_bound": e.central.decode_bound,
@@ -291,7 +302,9 @@ def estimate_serving(
         try:
             batch_n = int(batch)
         except ValueError:
-            raise InvalidSpecError(f"--batch {batch!r} is not a number. To fix: write e.g. 8 or max.") from None
+            raise InvalidSpecError(
+                f"--batch {batch!r} is not a number. To fix: write e.g. 8 or max."
+            ) from None
     estimate = estimate_inference(
         choice.spec, acc, input_tokens=input_tokens, output_tokens=output_tokens, gpus=gpus,
         precision=prec, batch=batch_n, batch_max=batch_max, compute_efficiency=mfu,

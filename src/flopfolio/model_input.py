@@ -50,7 +50,9 @@ def choose_model(
         desc = f"preset {preset.id} ({preset.source}; as of {preset.as_of.isoformat()})"
         return ModelChoice(preset.spec, desc, preset.source, preset.is_image_model)
     if params is None and not shape:
-        raise InvalidSpecError("No model given. To fix: pass --model PRESET or --params N (e.g. 7B).")
+        raise InvalidSpecError(
+            "No model given. To fix: pass --model PRESET or --params N (e.g. 7B)."
+        )
     unknown = set(shape) - SHAPE_FIELDS
     if unknown:
         raise InvalidSpecError(f"Unknown shape field(s): {', '.join(sorted(unknown))}.")
@@ -75,6 +77,8 @@ def choose_model(
     total = parse_count(params, "--params")
     active = parse_count(active_params, "--active-params") if active_params is not None else 0.0
     seq = int(shape.get("seq_len", 2048))
-    spec = TransformerSpec(name="custom", params_override=total, active_params_override=active, seq_len=seq)
+    spec = TransformerSpec(
+        name="custom", params_override=total, active_params_override=active, seq_len=seq
+    )
     kind = f", {active / 1e9:.3g}B active" if active else ""
     return ModelChoice(spec, f"{total / 1e9:.4g}B parameters{kind} (no shape: napkin FLOPs)")

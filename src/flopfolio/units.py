@@ -22,13 +22,17 @@ GIB = 2.0**30
 _NUMBER = r"([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)"
 _COUNT_RE = re.compile(rf"^{_NUMBER}\s*([KMBGTPE]?)$", re.IGNORECASE)
 _BYTES_RE = re.compile(rf"^{_NUMBER}\s*([KMGT]I?B|B)$", re.IGNORECASE)
-_PRICE_RE = re.compile(rf"^\$?\s*{_NUMBER}\s*(?:(?:usd)?\s*/\s*(?:h|hr|hour|gpu-?h(?:our)?))?$", re.I)
+_PRICE_RE = re.compile(
+    rf"^\$?\s*{_NUMBER}\s*(?:(?:usd)?\s*/\s*(?:h|hr|hour|gpu-?h(?:our)?))?$", re.I
+)
 
 # Far above anything physical, far below float overflow: a typo guard, not a model limit.
 MAX_COUNT = 1e30
 
 
-def check_positive(value: float, what: str, *, allow_zero: bool = False, upper: float = MAX_COUNT) -> float:
+def check_positive(
+    value: float, what: str, *, allow_zero: bool = False, upper: float = MAX_COUNT
+) -> float:
     """Return ``value`` if finite, positive (or zero when allowed) and below ``upper``."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InvalidSpecError(f"{what} must be a number, got {value!r}.")
@@ -67,7 +71,9 @@ def parse_bytes_gib(text: str | float | int, what: str = "memory") -> float:
     try:
         return check_positive(float(raw), what)
     except ValueError:
-        raise InvalidSpecError(f"{what} {text!r} is not a size. To fix: write e.g. 80GB or 24GiB.") from None
+        raise InvalidSpecError(
+            f"{what} {text!r} is not a size. To fix: write e.g. 80GB or 24GiB."
+        ) from None
 
 
 def parse_price(text: str | float | int, what: str = "price") -> float:
@@ -76,7 +82,9 @@ def parse_price(text: str | float | int, what: str = "price") -> float:
         return check_positive(float(text), what, upper=1e4)
     match = _PRICE_RE.match(str(text).strip())
     if not match:
-        raise InvalidSpecError(f"{what} {text!r} is not a price. To fix: write e.g. 2.5 or '$2.50/h'.")
+        raise InvalidSpecError(
+            f"{what} {text!r} is not a price. To fix: write e.g. 2.5 or '$2.50/h'."
+        )
     return check_positive(float(match.group(1)), what, upper=1e4)
 
 
@@ -86,7 +94,11 @@ def parse_fraction(text: str | float, what: str) -> float:
     try:
         value = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
     except ValueError:
-        raise InvalidSpecError(f"{what} {text!r} is not a number. To fix: write e.g. 0.4 or 40%.") from None
+        raise InvalidSpecError(
+            f"{what} {text!r} is not a number. To fix: write e.g. 0.4 or 40%."
+        ) from None
     if math.isnan(value) or not 0 < value <= 1:
-        raise InvalidSpecError(f"{what} must be in (0, 1], got {text!r}. To fix: write e.g. 0.4 or 40%.")
+        raise InvalidSpecError(
+            f"{what} must be in (0, 1], got {text!r}. To fix: write e.g. 0.4 or 40%."
+        )
     return value

@@ -24,7 +24,12 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
     full_env = {k: v for k, v in os.environ.items() if k != "FLOPFOLIO_CATALOG"}
     full_env.update(env or {})
     return subprocess.run(
-        [*flopfolio_command(), *args], capture_output=True, text=True, env=full_env, timeout=120, check=False
+        [*flopfolio_command(), *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=120,
+        check=False,
     )
 
 

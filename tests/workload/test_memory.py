@@ -2,6 +2,7 @@
 
 import pytest
 
+from flopfolio.units import GIB
 from flopfolio.workload.memory import (
     Recompute,
     activation_bytes_per_layer,
@@ -11,7 +12,6 @@ from flopfolio.workload.memory import (
 )
 from flopfolio.workload.precision import Precision
 from flopfolio.workload.transformer import TransformerSpec
-from flopfolio.units import GIB
 
 
 def test_seed_fp32_weights_and_training_state() -> None:
@@ -44,7 +44,9 @@ def test_korthikanti_activation_memory() -> None:
     # Korthikanti et al. 2022, Table 2: per layer s·b·h·(34 + 5as/h) without parallelism,
     # /t with tensor + sequence parallel, 34·sbh/t with selective recompute, 2·sbh with full.
     s, b, h, a, t = 2048, 1, 12288, 96, 8
-    assert activation_bytes_per_layer(GPT3_SPEC, b, s, 1, Recompute.NONE) == s * b * h * (34 + 5 * a * s / h)
+    assert activation_bytes_per_layer(GPT3_SPEC, b, s, 1, Recompute.NONE) == s * b * h * (
+        34 + 5 * a * s / h
+    )
     assert activation_bytes_per_layer(GPT3_SPEC, b, s, t, Recompute.NONE) == pytest.approx(
         s * b * h / t * (34 + 5 * a * s / h)
     )
@@ -58,5 +60,7 @@ def test_kv_cache_gqa() -> None:
         name="l2-70b", layers=80, hidden=8192, heads=64, kv_heads=8, ffn_hidden=28672, vocab=32000
     )
     assert kv_cache_bytes_per_token(spec, Precision.BF16) == 327_680
-    mha = TransformerSpec(name="mha", layers=80, hidden=8192, heads=64, ffn_hidden=28672, vocab=32000)
+    mha = TransformerSpec(
+        name="mha", layers=80, hidden=8192, heads=64, ffn_hidden=28672, vocab=32000
+    )
     assert kv_cache_bytes_per_token(mha, Precision.BF16) == 8 * 327_680

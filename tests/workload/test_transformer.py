@@ -16,7 +16,9 @@ def test_every_preset_shape_matches_its_published_count(catalog: Catalog) -> Non
             continue
         assert preset.spec.params == pytest.approx(preset.params_published, rel=0.02), preset.id
         if preset.active_params_published:
-            assert preset.spec.active_params == pytest.approx(preset.active_params_published, rel=0.02)
+            assert preset.spec.active_params == pytest.approx(
+                preset.active_params_published, rel=0.02
+            )
         checked += 1
     assert checked >= 25
 

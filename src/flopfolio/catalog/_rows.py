@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,7 +38,9 @@ class Row:
         try:
             return float(raw)
         except ValueError:
-            raise CatalogError(f"{self.where}: column {column!r} is not a number: {raw!r}.") from None
+            raise CatalogError(
+                f"{self.where}: column {column!r} is not a number: {raw!r}."
+            ) from None
 
     def integer(self, column: str) -> int:
         value = self.number(column)
@@ -90,8 +93,9 @@ def _rows(
 def shipped_rows(filename: str) -> list[Row]:
     """Rows of a data file shipped inside the package."""
     resource = resources.files("flopfolio.catalog").joinpath("data", filename)
-    with resource.open("r", encoding="utf-8", newline="") as handle:
-        return _rows(csv.DictReader(handle), f"catalog/data/{filename}", "shipped", True)
+    text = resource.read_text(encoding="utf-8")
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    return _rows(reader, f"catalog/data/{filename}", "shipped", True)
 
 
 def user_catalog_dir(explicit: Path | str | None = None) -> Path | None:

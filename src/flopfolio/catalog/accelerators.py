@@ -7,7 +7,12 @@ import re
 from dataclasses import dataclass
 
 from flopfolio.catalog._rows import Row, parse_as_of
-from flopfolio.errors import CatalogError, UnknownAcceleratorError, UnsupportedPrecisionError, close_matches
+from flopfolio.errors import (
+    CatalogError,
+    UnknownAcceleratorError,
+    UnsupportedPrecisionError,
+    close_matches,
+)
 from flopfolio.workload.precision import Precision
 
 _RATE_COLUMNS = {

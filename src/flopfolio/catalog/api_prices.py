@@ -34,7 +34,10 @@ class ApiPrice:
 
 
 def api_price_from_row(row: Row) -> ApiPrice:
-    inp, out = row.number("usd_per_million_input_tokens"), row.number("usd_per_million_output_tokens")
+    inp, out = (
+        row.number("usd_per_million_input_tokens"),
+        row.number("usd_per_million_output_tokens"),
+    )
     if not row.text("model") or inp is None or out is None:
         raise CatalogError(f"{row.where}: model and both token prices are required.")
     max_in = row.number("max_input_tokens")

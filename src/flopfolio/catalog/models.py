@@ -32,7 +32,9 @@ class ModelPreset:
         return self.architecture in IMAGE_ARCHITECTURES
 
 
-def _spec_from_row(row: Row, model_id: str, architecture: str, params: float, active: float | None) -> TransformerSpec:
+def _spec_from_row(
+    row: Row, model_id: str, architecture: str, params: float, active: float | None
+) -> TransformerSpec:
     if architecture in IMAGE_ARCHITECTURES:
         return TransformerSpec.from_params(params, active or 0.0, name=model_id)
     mla = None

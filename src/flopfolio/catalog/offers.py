@@ -53,7 +53,14 @@ class Offer:
 
     @property
     def key(self) -> tuple[str, str, str, str, str, str]:
-        return (self.provider, self.accelerator_id, self.region, self.term, self.status, self.instance_type)
+        return (
+            self.provider,
+            self.accelerator_id,
+            self.region,
+            self.term,
+            self.status,
+            self.instance_type,
+        )
 
     @property
     def commitment_months(self) -> int:

@@ -82,7 +82,14 @@ def api_price_row(price: ApiPrice) -> dict[str, str]:
 
 def model_row(model_id: str, spec: TransformerSpec, source: str, as_of: str) -> dict[str, str]:
     """A models.csv row for a spec (e.g. one read from a Hugging Face config.json)."""
-    row = {"id": model_id, "name": model_id, "family": "", "source": source, "as_of": as_of, "note": ""}
+    row = {
+        "id": model_id,
+        "name": model_id,
+        "family": "",
+        "source": source,
+        "as_of": as_of,
+        "note": "",
+    }
     row["architecture"] = "moe" if spec.experts else "dense"
     row["params_published"] = f"{spec.params:.6g}"
     row["active_params_published"] = f"{spec.active_params:.6g}" if spec.experts else ""
@@ -101,7 +108,9 @@ def write_offers(user_dir: Path, offers: Iterable[Offer]) -> int:
 
 
 def write_api_prices(user_dir: Path, prices: Iterable[ApiPrice]) -> int:
-    return merge_rows(user_dir / "api_prices.csv", API_COLUMNS, ("model",), map(api_price_row, prices))
+    return merge_rows(
+        user_dir / "api_prices.csv", API_COLUMNS, ("model",), map(api_price_row, prices)
+    )
 
 
 def write_model(user_dir: Path, row: dict[str, str]) -> int:

@@ -27,22 +27,46 @@ app.add_typer(import_app, name="import")
 
 CatalogOpt = Annotated[
     Path | None,
-    typer.Option("--catalog", help="User catalog directory (default: $FLOPFOLIO_CATALOG).", show_default=False),
+    typer.Option(
+        "--catalog",
+        help="User catalog directory (default: $FLOPFOLIO_CATALOG).",
+        show_default=False,
+    ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object and nothing else.")]
 ExplainOpt = Annotated[bool, typer.Option("--explain", help="Print the derivation step by step.")]
-ModelOpt = Annotated[str | None, typer.Option("--model", help="Preset name (see `flopfolio models`) or a config.json path.")]
-ParamsOpt = Annotated[str | None, typer.Option("--params", help="Total parameters, e.g. 7e9 or 70B.")]
-ActiveOpt = Annotated[str | None, typer.Option("--active-params", help="Active parameters per token (MoE).")]
-GpuOpt = Annotated[str, typer.Option("--gpu", help="Accelerator, any common spelling (H100, A100-80GB, TPUv4).")]
-GpusOpt = Annotated[int | None, typer.Option("--gpus", help="Number of accelerators (default: the fewest that fit).")]
-PrecisionOpt = Annotated[str | None, typer.Option("--precision", help="bf16, fp16, fp8, fp4, int8, int4, fp32, tf32.")]
-PriceOpt = Annotated[str | None, typer.Option("--price", help="USD per accelerator-hour, e.g. 2.5 or '$2.50/h'.")]
-ProviderOpt = Annotated[str | None, typer.Option("--provider", help="Price from this provider's offers.")]
+ModelOpt = Annotated[
+    str | None,
+    typer.Option("--model", help="Preset name (see `flopfolio models`) or a config.json path."),
+]
+ParamsOpt = Annotated[
+    str | None, typer.Option("--params", help="Total parameters, e.g. 7e9 or 70B.")
+]
+ActiveOpt = Annotated[
+    str | None, typer.Option("--active-params", help="Active parameters per token (MoE).")
+]
+GpuOpt = Annotated[
+    str, typer.Option("--gpu", help="Accelerator, any common spelling (H100, A100-80GB, TPUv4).")
+]
+GpusOpt = Annotated[
+    int | None,
+    typer.Option("--gpus", help="Number of accelerators (default: the fewest that fit)."),
+]
+PrecisionOpt = Annotated[
+    str | None, typer.Option("--precision", help="bf16, fp16, fp8, fp4, int8, int4, fp32, tf32.")
+]
+PriceOpt = Annotated[
+    str | None, typer.Option("--price", help="USD per accelerator-hour, e.g. 2.5 or '$2.50/h'.")
+]
+ProviderOpt = Annotated[
+    str | None, typer.Option("--provider", help="Price from this provider's offers.")
+]
 LayersOpt = Annotated[int | None, typer.Option("--layers", help="Shape: transformer layers.")]
 HiddenOpt = Annotated[int | None, typer.Option("--hidden", help="Shape: hidden size.")]
 HeadsOpt = Annotated[int | None, typer.Option("--heads", help="Shape: attention heads.")]
-KvHeadsOpt = Annotated[int | None, typer.Option("--kv-heads", help="Shape: key/value heads (GQA/MQA).")]
+KvHeadsOpt = Annotated[
+    int | None, typer.Option("--kv-heads", help="Shape: key/value heads (GQA/MQA).")
+]
 FfnOpt = Annotated[int | None, typer.Option("--ffn-hidden", help="Shape: feed-forward width.")]
 VocabOpt = Annotated[int | None, typer.Option("--vocab", help="Shape: vocabulary size.")]
 SeqOpt = Annotated[int | None, typer.Option("--seq-len", help="Sequence length (training).")]
@@ -65,7 +89,9 @@ def train(
     active_params: ActiveOpt = None,
     gpus: GpusOpt = None,
     precision: PrecisionOpt = None,
-    mfu: Annotated[str | None, typer.Option("--mfu", help="Model FLOPs utilization, e.g. 0.4 or 40%.")] = None,
+    mfu: Annotated[
+        str | None, typer.Option("--mfu", help="Model FLOPs utilization, e.g. 0.4 or 40%.")
+    ] = None,
     price: PriceOpt = None,
     provider: ProviderOpt = None,
     layers: LayersOpt = None,
@@ -105,14 +131,20 @@ def train(
 def infer(
     gpu: GpuOpt,
     input_tokens: Annotated[int, typer.Option("--input-tokens", help="Prompt tokens per request.")],
-    output_tokens: Annotated[int, typer.Option("--output-tokens", help="Generated tokens per request.")],
+    output_tokens: Annotated[
+        int, typer.Option("--output-tokens", help="Generated tokens per request.")
+    ],
     model: ModelOpt = None,
     params: ParamsOpt = None,
     active_params: ActiveOpt = None,
     gpus: GpusOpt = None,
     precision: PrecisionOpt = None,
-    batch: Annotated[str | None, typer.Option("--batch", help="Concurrent sequences, or 'max'.")] = None,
-    mfu: Annotated[str | None, typer.Option("--mfu", help="Share of peak FLOP/s reached (default 0.5).")] = None,
+    batch: Annotated[
+        str | None, typer.Option("--batch", help="Concurrent sequences, or 'max'.")
+    ] = None,
+    mfu: Annotated[
+        str | None, typer.Option("--mfu", help="Share of peak FLOP/s reached (default 0.5).")
+    ] = None,
     price: PriceOpt = None,
     provider: ProviderOpt = None,
     layers: LayersOpt = None,
@@ -166,10 +198,14 @@ def gpus(catalog: CatalogOpt = None, as_json: JsonOpt = False) -> None:
 
 @app.command()
 def prices(
-    gpu: Annotated[str | None, typer.Argument(help="Accelerator (any spelling); all if omitted.")] = None,
+    gpu: Annotated[
+        str | None, typer.Argument(help="Accelerator (any spelling); all if omitted.")
+    ] = None,
     provider: ProviderOpt = None,
     term: Annotated[str | None, typer.Option("--term", help="on_demand, spot, 1y, 3y, ...")] = None,
-    history: Annotated[bool, typer.Option("--history", help="Include historical (dated) prices.")] = False,
+    history: Annotated[
+        bool, typer.Option("--history", help="Include historical (dated) prices.")
+    ] = False,
     catalog: CatalogOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -226,7 +262,10 @@ def validate(
 @import_app.command("skypilot")
 def import_skypilot(
     path: Annotated[Path, typer.Argument(help="A SkyPilot catalog vms.csv (schema v8).")],
-    cloud: Annotated[str | None, typer.Option("--cloud", help="Provider name (default: the parent folder's name).")] = None,
+    cloud: Annotated[
+        str | None,
+        typer.Option("--cloud", help="Provider name (default: the parent folder's name)."),
+    ] = None,
     catalog: CatalogOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -287,7 +326,9 @@ def import_hf_config(
 
     target = _writable_catalog(catalog)
     spec = spec_from_hf_config_file(path)
-    row = model_row(model_id.lower(), spec, f"Hugging Face config.json ({path})", dt.date.today().isoformat())
+    row = model_row(
+        model_id.lower(), spec, f"Hugging Face config.json ({path})", dt.date.today().isoformat()
+    )
     write_model(target, row)
     summary = {"imported": 1, "id": model_id.lower(), "params": spec.params,
                "active_params": spec.active_params, "written_to": str(target / "models.csv")}  # fmt: skip
@@ -299,7 +340,9 @@ def _writable_catalog(explicit: Path | None) -> Path:
 
     from flopfolio.catalog._rows import USER_CATALOG_ENV
 
-    chosen = explicit or (Path(os.environ[USER_CATALOG_ENV]) if os.environ.get(USER_CATALOG_ENV) else None)
+    chosen = explicit or (
+        Path(os.environ[USER_CATALOG_ENV]) if os.environ.get(USER_CATALOG_ENV) else None
+    )
     if chosen is None:
         import platformdirs
 
@@ -323,5 +366,7 @@ def run() -> None:
         app()
     except FlopfolioError as exc:
         message = " ".join(str(exc).split())
-        sys.stderr.write(f"\x1b[31merror: {message}\x1b[0m\n" if sys.stderr.isatty() else f"error: {message}\n")
+        sys.stderr.write(
+            f"\x1b[31merror: {message}\x1b[0m\n" if sys.stderr.isatty() else f"error: {message}\n"
+        )
         raise SystemExit(2) from None

@@ -22,19 +22,27 @@ def _range(low: float | None, mid: float | None, high: float | None, fmt: str = 
 
 def render_training(d: dict[str, Any]) -> None:
     a = d["assumptions"]
-    table = Table(title=f"Training estimate — {a['model']}", show_header=False, title_justify="left")
+    table = Table(
+        title=f"Training estimate — {a['model']}", show_header=False, title_justify="left"
+    )
     table.add_column(style="bold")
     table.add_column()
     table.add_row("Accelerator", f"{d['gpus']} × {a['accelerator']['id']} ({a['precision']})")
     table.add_row("FLOPs", f"{d['flops']:.3e}  (6ND: {d['flops_6nd']:.3e})")
     table.add_row("MFU", f"{d['mfu']:.2f}  — {a['mfu_source']}")
     table.add_row("GPU-hours", _range(d["gpu_hours_low"], d["gpu_hours"], d["gpu_hours_high"]))
-    table.add_row("Wall-clock days", _range(d["wall_days_low"], d["wall_days"], d["wall_days_high"], "{:,.1f}"))
+    table.add_row(
+        "Wall-clock days",
+        _range(d["wall_days_low"], d["wall_days"], d["wall_days_high"], "{:,.1f}"),
+    )
     price = a["price"]
     table.add_row("Price / GPU-hour", price["basis"])
     table.add_row("Cost", _range(d["cost_usd_low"], d["cost_usd"], d["cost_usd_high"], "${:,.0f}"))
     fits = "[green]fits[/green]" if d["fits"] else "[red]does not fit[/red]"
-    table.add_row("Memory / GPU", f"{d['memory_per_gpu_gib']:.1f} GiB of {a['accelerator']['memory_gib']:g} — {fits}")
+    table.add_row(
+        "Memory / GPU",
+        f"{d['memory_per_gpu_gib']:.1f} GiB of {a['accelerator']['memory_gib']:g} — {fits}",
+    )
     layout = a["layout"]
     table.add_row(
         "Layout",
@@ -50,13 +58,20 @@ def render_inference(d: dict[str, Any]) -> None:
     table.add_column(style="bold")
     table.add_column()
     table.add_row("Accelerator", f"{d['gpus']} × {a['accelerator']['id']} ({a['precision']})")
-    table.add_row("FLOPs / token", f"{d['flops_per_token']:.3e}  (2N: {d['flops_per_token_2n']:.3e})")
+    table.add_row(
+        "FLOPs / token", f"{d['flops_per_token']:.3e}  (2N: {d['flops_per_token_2n']:.3e})"
+    )
     table.add_row("Batch", f"{d['batch']}  (max {d['max_batch']})")
     table.add_row("TTFT", _range(d["ttft_ms_low"], d["ttft_ms"], d["ttft_ms_high"], "{:,.1f} ms"))
-    table.add_row("Time / output token", _range(d["tpot_ms_low"], d["tpot_ms"], d["tpot_ms_high"], "{:,.2f} ms"))
+    table.add_row(
+        "Time / output token",
+        _range(d["tpot_ms_low"], d["tpot_ms"], d["tpot_ms_high"], "{:,.2f} ms"),
+    )
     table.add_row(
         "Output tokens / s",
-        _range(d["output_tokens_per_s_low"], d["output_tokens_per_s"], d["output_tokens_per_s_high"]),
+        _range(
+            d["output_tokens_per_s_low"], d["output_tokens_per_s"], d["output_tokens_per_s_high"]
+        ),
     )
     fits = "[green]fits[/green]" if d["fits"] else "[red]does not fit[/red]"
     table.add_row("Memory / GPU", f"{d['memory_per_gpu_gib']:.1f} GiB — {fits}")
@@ -124,7 +139,10 @@ def render_validation(report: dict[str, Any]) -> None:
         table.add_column(column, justify="left" if column == "name" else "right")
     for r in report["rows"]:
         table.add_row(
-            r["name"], f"{r['predicted']:,.4g}", f"{r['reported']:,.4g}", f"{r['error']:+.0%}",
+            r["name"],
+            f"{r['predicted']:,.4g}",
+            f"{r['reported']:,.4g}",
+            f"{r['error']:+.0%}",
             f"{r['baseline_error']:+.0%}",
         )
     console.print(table)
@@ -135,10 +153,14 @@ def render_validation(report: dict[str, Any]) -> None:
             f"baseline median |error| {s['baseline_median_abs_error']:.0%}"
         )
     for skipped in report["skipped"]:
-        console.print(f"[yellow]skipped[/yellow] {skipped['name']}: {skipped['reason']}", highlight=False)
+        console.print(
+            f"[yellow]skipped[/yellow] {skipped['name']}: {skipped['reason']}", highlight=False
+        )
 
 
 def render_import(summary: dict[str, Any]) -> None:
     console.print(f"Imported {summary['imported']} row(s) into {summary['written_to']}")
     for rejected in summary.get("rejected", []):
-        console.print(f"[yellow]rejected[/yellow] {rejected['where']}: {rejected['reason']}", highlight=False)
+        console.print(
+            f"[yellow]rejected[/yellow] {rejected['where']}: {rejected['reason']}", highlight=False
+        )

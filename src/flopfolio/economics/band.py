@@ -15,7 +15,9 @@ class Band:
 
     def __post_init__(self) -> None:
         if not self.low <= self.central <= self.high:
-            raise InvalidSpecError(f"band out of order: {self.low} <= {self.central} <= {self.high}")
+            raise InvalidSpecError(
+                f"band out of order: {self.low} <= {self.central} <= {self.high}"
+            )
 
     def scale(self, factor: float) -> Band:
         return Band(self.low * factor, self.central * factor, self.high * factor)

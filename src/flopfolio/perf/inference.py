@@ -115,7 +115,9 @@ def _point(
     )
 
 
-def _max_batch(spec: TransformerSpec, acc: Accelerator, precision: Precision, gpus: int, seq: int) -> int:
+def _max_batch(
+    spec: TransformerSpec, acc: Accelerator, precision: Precision, gpus: int, seq: int
+) -> int:
     usable = gpus * acc.memory_gib * GIB * USABLE_MEMORY_FRACTION
     free = usable - spec.params * precision.bytes_per_value
     if free <= 0:
@@ -151,7 +153,9 @@ def estimate_inference(
     check_positive(input_tokens, "input tokens", allow_zero=True, upper=1e7)
     check_positive(output_tokens, "output tokens", allow_zero=True, upper=1e7)
     if input_tokens + output_tokens == 0:
-        raise InvalidSpecError("input and output tokens are both zero. To fix: give at least one token.")
+        raise InvalidSpecError(
+            "input and output tokens are both zero. To fix: give at least one token."
+        )
     precision = precision or accelerator.default_training_precision()
     accelerator.peak(precision)  # fails early with the chip's precisions
     automatic = gpus is None
@@ -168,10 +172,15 @@ def estimate_inference(
         compute=compute_efficiency or DEFAULT_COMPUTE_EFFICIENCY,
         bandwidth=bandwidth_efficiency or DEFAULT_BANDWIDTH_EFFICIENCY,
     )
-    for value, what in ((eff.compute, "compute efficiency"), (eff.bandwidth, "bandwidth efficiency")):
+    for value, what in (
+        (eff.compute, "compute efficiency"),
+        (eff.bandwidth, "bandwidth efficiency"),
+    ):
         if not 0 < value <= 1:
             raise InvalidSpecError(f"{what} must be in (0, 1], got {value!r}.")
-    low = Efficiency(eff.compute * (1 - EFFICIENCY_RELATIVE_BAND), eff.bandwidth * (1 - EFFICIENCY_RELATIVE_BAND))
+    low = Efficiency(
+        eff.compute * (1 - EFFICIENCY_RELATIVE_BAND), eff.bandwidth * (1 - EFFICIENCY_RELATIVE_BAND)
+    )
     high = Efficiency(
         min(1.0, eff.compute * (1 + EFFICIENCY_RELATIVE_BAND)),
         min(1.0, eff.bandwidth * (1 + EFFICIENCY_RELATIVE_BAND)),

@@ -73,7 +73,11 @@ def training_memory(
     state = training_state_bytes(precision)
     params_per_gpu = spec.params / t
     weights = params_per_gpu * state.weights / (d if sharding is Sharding.ZERO3 else 1)
-    grads = params_per_gpu * state.gradients / (d if sharding in (Sharding.ZERO2, Sharding.ZERO3) else 1)
+    grads = (
+        params_per_gpu
+        * state.gradients
+        / (d if sharding in (Sharding.ZERO2, Sharding.ZERO3) else 1)
+    )
     optim = params_per_gpu * state.optimizer / (d if sharding is not Sharding.NONE else 1)
     if spec.has_shape:
         per_layer = activation_bytes_per_layer(spec, micro_batch, seq_len, t, recompute)
@@ -118,9 +122,19 @@ def choose_layout(
     for recompute in (Recompute.SELECTIVE, Recompute.FULL):
         for sharding in (Sharding.ZERO1, Sharding.ZERO3):
             for t in _tensor_parallel_options(spec, gpus, node_size):
-                mem = training_memory(spec, precision, gpus, t, sharding, recompute, micro_batch, seq)
+                mem = training_memory(
+                    spec, precision, gpus, t, sharding, recompute, micro_batch, seq
+                )
                 layout = Layout(
-                    gpus, t, gpus // t, sharding, recompute, micro_batch, seq, mem, mem.total_gib <= usable
+                    gpus,
+                    t,
+                    gpus // t,
+                    sharding,
+                    recompute,
+                    micro_batch,
+                    seq,
+                    mem,
+                    mem.total_gib <= usable,
                 )
                 if layout.fits:
                     return layout
@@ -132,7 +146,11 @@ def choose_layout(
 
 
 def fewest_gpus_that_fit(
-    spec: TransformerSpec, precision: Precision, memory_gib: float, node_size: int, limit: int = 1 << 17
+    spec: TransformerSpec,
+    precision: Precision,
+    memory_gib: float,
+    node_size: int,
+    limit: int = 1 << 17,
 ) -> int:
     """Smallest power-of-two GPU count whose preferred layout fits (``limit`` if none does)."""
     gpus = 1

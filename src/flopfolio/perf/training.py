@@ -54,7 +54,9 @@ class TrainingEstimate:
 def mfu_band(mfu: float | None) -> tuple[Band, str]:
     if mfu is None:
         low, high = DEFAULT_MFU_BAND
-        return Band(low, DEFAULT_MFU, high), f"default {DEFAULT_MFU:.2f} (band {low:.2f}-{high:.2f})"
+        return Band(
+            low, DEFAULT_MFU, high
+        ), f"default {DEFAULT_MFU:.2f} (band {low:.2f}-{high:.2f})"
     if not 0 < mfu <= 1:
         raise InvalidSpecError(f"--mfu must be in (0, 1], got {mfu!r}. To fix: write e.g. 0.4.")
     low = mfu * (1 - USER_MFU_RELATIVE_BAND)

@@ -58,9 +58,13 @@ class ValidationReport:
             "kind": self.kind,
             "rows": [
                 {
-                    "name": r.name, "predicted": r.predicted, "reported": r.reported,
-                    "error": r.error, "baseline": r.baseline, "baseline_error": r.baseline_error,
-                }  # fmt: skip
+                    "name": r.name,
+                    "predicted": r.predicted,
+                    "reported": r.reported,
+                    "error": r.error,
+                    "baseline": r.baseline,
+                    "baseline_error": r.baseline_error,
+                }
                 for r in self.rows
             ],
             "skipped": [{"name": n, "reason": why} for n, why in self.skipped],
@@ -87,11 +91,26 @@ def _spec(row: dict[str, str], params_column: str) -> TransformerSpec:
     bare parameter count."""
     total = _num(row, params_column) or 0.0
     active = _num(row, "params_active") or 0.0
-    shape = {k: int(_num(row, k) or 0) for k in ("layers", "hidden", "heads", "kv_heads", "ffn_hidden", "vocab")}
-    if row.get("architecture", "dense") == "dense" and all(shape[k] for k in ("layers", "hidden", "heads", "ffn_hidden", "vocab")):
+    shape = {
+        k: int(_num(row, k) or 0)
+        for k in ("layers", "hidden", "heads", "kv_heads", "ffn_hidden", "vocab")
+    }
+    if row.get("architecture", "dense") == "dense" and all(
+        shape[k] for k in ("layers", "hidden", "heads", "ffn_hidden", "vocab")
+    ):
         seq = int(_num(row, "seq_len") or 2048)
         candidates = [
-            TransformerSpec(name=row["name"], seq_len=seq, feed_forward=ff, **shape)
+            TransformerSpec(
+                name=row["name"],
+                layers=shape["layers"],
+                hidden=shape["hidden"],
+                heads=shape["heads"],
+                kv_heads=shape["kv_heads"],
+                ffn_hidden=shape["ffn_hidden"],
+                vocab=shape["vocab"],
+                seq_len=seq,
+                feed_forward=ff,
+            )
             for ff in (FeedForward.GATED, FeedForward.MLP)
         ]
         best = min(candidates, key=lambda s: abs(s.params / total - 1) if total else 0)
@@ -127,14 +146,21 @@ def validate_training(rows: list[dict[str, str]], catalog: Catalog) -> Validatio
         try:
             acc = catalog.accelerator(row.get("hardware", ""))
             spec = _spec(row, "params_total")
-            precision = _precision(row.get("precision", ""), acc.precisions) or acc.default_training_precision()
+            precision = (
+                _precision(row.get("precision", ""), acc.precisions)
+                or acc.default_training_precision()
+            )
             chips = int(_num(row, "num_chips") or 0) or None
             estimate = estimate_training(spec, tokens, acc, gpus=chips, precision=precision)
         except FlopfolioError as exc:
             report.skipped.append((name, str(exc)))
             continue
         bf16 = acc.default_training_precision()
-        baseline = napkin_training_flops(spec.active_params, tokens) / (acc.peak(bf16) * BASELINE_MFU) / 3600
+        baseline = (
+            napkin_training_flops(spec.active_params, tokens)
+            / (acc.peak(bf16) * BASELINE_MFU)
+            / 3600
+        )
         report.rows.append(ValidationRow(name, estimate.gpu_hours.central, reported, baseline))
     return report
 
@@ -145,12 +171,17 @@ def validate_inference(rows: list[dict[str, str]], catalog: Catalog) -> Validati
         name = row.get("name", "?")
         metric, value = row.get("metric", ""), _num(row, "value")
         if metric not in ("output_tokens_per_s", "ttft_ms") or not value:
-            report.skipped.append((name, f"metric {metric!r} with value {row.get('value')!r} is not judged"))
+            report.skipped.append(
+                (name, f"metric {metric!r} with value {row.get('value')!r} is not judged")
+            )
             continue
         try:
             acc = catalog.accelerator(row.get("hardware", ""))
             spec = _spec(row, "params_total")
-            precision = _precision(row.get("precision", ""), acc.precisions) or acc.default_training_precision()
+            precision = (
+                _precision(row.get("precision", ""), acc.precisions)
+                or acc.default_training_precision()
+            )
             batch_text = (row.get("batch") or "1").strip().lower()
             batch_max = batch_text == "max"
             batch = None if batch_max else int(float(batch_text))
@@ -161,7 +192,9 @@ def validate_inference(rows: list[dict[str, str]], catalog: Catalog) -> Validati
                 "precision": precision, "batch": batch, "batch_max": batch_max,
             }  # fmt: skip
             est = estimate_inference(spec, acc, **common)
-            roof = estimate_inference(spec, acc, compute_efficiency=1.0, bandwidth_efficiency=1.0, **common)
+            roof = estimate_inference(
+                spec, acc, compute_efficiency=1.0, bandwidth_efficiency=1.0, **common
+            )
         except (FlopfolioError, ValueError) as exc:
             report.skipped.append((name, str(exc)))
             continue

@@ -71,7 +71,9 @@ def training_flops(spec: TransformerSpec, tokens: float, seq_len: int | None = N
         return FlopCount(per_token * tokens, per_token, FlopConvention.NAPKIN)
     s = seq_len or spec.seq_len
     # Causal: a token attends to (on average) s/2 earlier positions.
-    per_token = 6.0 * spec.matmul_params_active + 3.0 * attention_flops_per_token_forward(spec, s / 2)
+    per_token = 6.0 * spec.matmul_params_active + 3.0 * attention_flops_per_token_forward(
+        spec, s / 2
+    )
     return FlopCount(per_token * tokens, per_token, FlopConvention.MODEL)
 
 

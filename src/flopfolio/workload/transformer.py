@@ -94,7 +94,9 @@ class TransformerSpec:
                 f"experts_active must be in 1..{self.experts}, got {self.experts_active}."
             )
         if not self.experts and self.ffn_hidden <= 0:
-            raise InvalidSpecError(f"ffn_hidden must be a positive integer, got {self.ffn_hidden!r}.")
+            raise InvalidSpecError(
+                f"ffn_hidden must be a positive integer, got {self.ffn_hidden!r}."
+            )
 
     # --- shape helpers -------------------------------------------------------------------------
     @property
@@ -212,5 +214,7 @@ class TransformerSpec:
         return self.active_params - self.embedding_params() + self.vocab * self.hidden
 
     @classmethod
-    def from_params(cls, params: float, active_params: float = 0.0, name: str = "custom") -> TransformerSpec:
+    def from_params(
+        cls, params: float, active_params: float = 0.0, name: str = "custom"
+    ) -> TransformerSpec:
         return cls(name=name, params_override=params, active_params_override=active_params)

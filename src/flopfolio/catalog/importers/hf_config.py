@@ -69,14 +69,18 @@ def spec_from_hf_config(config: dict[str, Any], name: str = "hf-config") -> Tran
             ffn_hidden=int(ffn or 4 * hidden),
             feed_forward=FeedForward.MLP if model_type in _MLP_FAMILIES else FeedForward.GATED,
             vocab=int(values["vocab"]),
-            seq_len=int(_first(config, ("max_position_embeddings", "n_positions", "seq_length")) or 2048),
+            seq_len=int(
+                _first(config, ("max_position_embeddings", "n_positions", "seq_length")) or 2048
+            ),
             tied_embeddings=bool(config.get("tie_word_embeddings", model_type in ("opt", "gpt2"))),
             learned_positions=model_type in ("opt", "gpt2", "gpt_bigcode"),
             linear_bias=biased,
             qkv_bias=model_type.startswith("qwen2") and not biased,
             layernorm_bias=biased or model_type == "falcon",
             experts=experts,
-            experts_active=int(_first(config, ("num_experts_per_tok", "num_experts_per_token")) or 0),
+            experts_active=int(
+                _first(config, ("num_experts_per_tok", "num_experts_per_token")) or 0
+            ),
             moe_ffn_hidden=int(config.get("moe_intermediate_size") or 0),
             shared_experts=int(config.get("n_shared_experts") or 0),
             dense_layers=int(config.get("first_k_dense_replace") or 0),

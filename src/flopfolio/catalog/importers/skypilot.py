@@ -85,16 +85,28 @@ def import_skypilot_csv(
     except OSError as exc:
         raise CatalogError(f"Cannot read {path}: {exc.strerror}.") from None
     if rows and not {"InstanceType", "AcceleratorName", "Price"} <= set(rows[0]):
-        raise CatalogError(f"{path} is not a SkyPilot vms.csv (needs InstanceType, AcceleratorName, Price).")
+        raise CatalogError(
+            f"{path} is not a SkyPilot vms.csv (needs InstanceType, AcceleratorName, Price)."
+        )
     result = SkyPilotImport()
     source = f"SkyPilot catalog v8 {provider}/vms.csv ({path.name})"
     best: dict[tuple[str, ...], Offer] = {}
 
-    def add(where: str, instance: str, accel_name: str, count: float, region: str, price: float | None, spot: float | None) -> None:
+    def add(
+        where: str,
+        instance: str,
+        accel_name: str,
+        count: float,
+        region: str,
+        price: float | None,
+        spot: float | None,
+    ) -> None:
         try:
             acc_id = resolve(accel_name)
         except UnknownAcceleratorError:
-            result.rejected.append(Rejected(where, f"accelerator {accel_name!r} is not in the catalog"))
+            result.rejected.append(
+                Rejected(where, f"accelerator {accel_name!r} is not in the catalog")
+            )
             return
         if count <= 0:
             result.rejected.append(Rejected(where, f"accelerator count {count!r} is not positive"))
@@ -129,7 +141,9 @@ def import_skypilot_csv(
     return result
 
 
-def _import_gcp(rows: list[dict[str, str]], path: Path, add: Callable[..., None], result: SkyPilotImport) -> None:
+def _import_gcp(
+    rows: list[dict[str, str]], path: Path, add: Callable[..., None], result: SkyPilotImport
+) -> None:
     """Pair each accelerator-bearing host row with the accelerator row of the same zone."""
     accel_prices: dict[tuple[str, str], tuple[float | None, float | None]] = {}
     for row in rows:
