@@ -152,6 +152,8 @@ class AcceleratorResolver:
             outer = re.sub(r"\(.*?\)", " ", text)
             inner = re.findall(r"\((.*?)\)", text)
             candidates += [outer, *inner]
+        # "B300 / Blackwell Ultra": either side of a spaced slash may be the name.
+        candidates += [part for c in list(candidates) for part in re.split(r"\s+/\s+", c)]
         for candidate in candidates:
             if candidate.strip() and (hit := self._lookup(candidate)):
                 return hit
