@@ -159,7 +159,8 @@ def estimate_inference(
     precision = precision or accelerator.default_training_precision()
     accelerator.peak(precision)  # fails early with the chip's precisions
     automatic = gpus is None
-    gpus = gpus or fewest_gpus_for_weights(spec, accelerator, precision)
+    if gpus is None:
+        gpus = fewest_gpus_for_weights(spec, accelerator, precision)
     if gpus < 1 or gpus > 100_000:
         raise InvalidSpecError(f"--gpus must be between 1 and 100,000, got {gpus}.")
     seq = input_tokens + output_tokens
