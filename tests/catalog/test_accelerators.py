@@ -93,7 +93,9 @@ def test_every_skypilot_sample_name_resolves(catalog: Catalog) -> None:
     names: set[str] = set()
     for path in shared_file("skypilot-samples").glob("*/*.csv"):
         with path.open(newline="") as handle:
-            names |= {r["AcceleratorName"] for r in csv.DictReader(handle) if r.get("AcceleratorName")}
+            names |= {
+                r["AcceleratorName"] for r in csv.DictReader(handle) if r.get("AcceleratorName")
+            }
     assert names
     for name in names:
         catalog.resolver.resolve_id(name)

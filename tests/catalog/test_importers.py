@@ -20,13 +20,21 @@ TODAY = dt.date(2026, 11, 1)
 
 def test_aws_instance_price_is_split_per_gpu(catalog: Catalog) -> None:
     result = import_skypilot_csv(
-        shared_file("skypilot-samples", "aws", "vms_sample.csv"), catalog.resolver.resolve_id, as_of=TODAY
+        shared_file("skypilot-samples", "aws", "vms_sample.csv"),
+        catalog.resolver.resolve_id,
+        as_of=TODAY,
     )
     # p5.48xlarge in eu-north-1: $58.8928/h for 8 H100 -> $7.3616 per GPU-hour; spot $28.3188 / 8.
     by_key = {(o.instance_type, o.region, o.term): o for o in result.offers}
-    assert by_key["p5.48xlarge", "eu-north-1", "on_demand"].usd_per_gpu_hour == pytest.approx(7.3616)
+    assert by_key["p5.48xlarge", "eu-north-1", "on_demand"].usd_per_gpu_hour == pytest.approx(
+        7.3616
+    )
     assert by_key["p5.48xlarge", "eu-north-1", "spot"].usd_per_gpu_hour == pytest.approx(3.53985)
-    assert all(o.accelerator_id == "H100-SXM5-80GB" for o in result.offers if o.instance_type == "p5.48xlarge")
+    assert all(
+        o.accelerator_id == "H100-SXM5-80GB"
+        for o in result.offers
+        if o.instance_type == "p5.48xlarge"
+    )
     assert all(o.origin.startswith("skypilot:") for o in result.offers)
 
 
@@ -51,7 +59,9 @@ def test_gcp_host_and_accelerator_rows_are_summed(catalog: Catalog, tmp_path: Pa
     # a2-highgpu-1g: host $0.73948 + one A100 $2.933908.
     assert by_type["a2-highgpu-1g", "on_demand"].usd_per_gpu_hour == pytest.approx(3.673388)
     # a2-highgpu-8g: host $5.91582 + 8 x $2.933908, per GPU.
-    assert by_type["a2-highgpu-8g", "on_demand"].usd_per_gpu_hour == pytest.approx(5.91582 / 8 + 2.933908)
+    assert by_type["a2-highgpu-8g", "on_demand"].usd_per_gpu_hour == pytest.approx(
+        5.91582 / 8 + 2.933908
+    )
     assert by_type["a2-highgpu-8g", "spot"].usd_per_gpu_hour == pytest.approx(2.958 / 8 + 0.8801724)
     assert by_type["a2-highgpu-1g", "on_demand"].accelerator_id == "A100-SXM4-40GB"
 
@@ -94,9 +104,13 @@ def test_not_a_skypilot_file(catalog: Catalog, tmp_path: Path) -> None:
         import_skypilot_csv(path, catalog.resolver.resolve_id)
 
 
-def test_imported_offers_join_the_catalog_with_their_origin(catalog: Catalog, tmp_path: Path) -> None:
+def test_imported_offers_join_the_catalog_with_their_origin(
+    catalog: Catalog, tmp_path: Path
+) -> None:
     result = import_skypilot_csv(
-        shared_file("skypilot-samples", "lambda", "vms.csv"), catalog.resolver.resolve_id, as_of=TODAY
+        shared_file("skypilot-samples", "lambda", "vms.csv"),
+        catalog.resolver.resolve_id,
+        as_of=TODAY,
     )
     write_offers(tmp_path, result.offers)
     merged = load_catalog(tmp_path)
@@ -109,7 +123,9 @@ def test_imported_offers_join_the_catalog_with_their_origin(catalog: Catalog, tm
 
 
 def test_litellm_chat_prices() -> None:
-    result = import_litellm_json(shared_file("hosted-api-prices", "litellm_model_prices_and_context_window.json"))
+    result = import_litellm_json(
+        shared_file("hosted-api-prices", "litellm_model_prices_and_context_window.json")
+    )
     by_model = {p.model: p for p in result.prices}
     gpt4o = by_model["gpt-4o"]  # 2.5e-06 and 1e-05 USD per token in the file
     assert gpt4o.usd_per_million_input_tokens == pytest.approx(2.5)
@@ -132,7 +148,9 @@ def test_litellm_bad_files(tmp_path: Path) -> None:
 
 
 def test_shipped_api_snapshot_matches_the_importer(catalog: Catalog) -> None:
-    result = import_litellm_json(shared_file("hosted-api-prices", "litellm_model_prices_and_context_window.json"))
+    result = import_litellm_json(
+        shared_file("hosted-api-prices", "litellm_model_prices_and_context_window.json")
+    )
     assert len(catalog.api_prices) == len(result.prices)
     assert catalog.api_prices["gpt-4o"].usd_per_million_output_tokens == pytest.approx(10.0)
 

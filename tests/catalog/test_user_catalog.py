@@ -27,7 +27,9 @@ def test_user_rows_add_and_override(tmp_path: Path) -> None:
     assert len(catalog.accelerators) == len(load_catalog(None).accelerators)
 
 
-def test_env_var_points_at_the_user_catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_env_var_points_at_the_user_catalog(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "offers.csv").write_text(
         OFFER_HEADER + "envcloud,A100,home,on_demand,0.99,x,1,current,ours,2026-10-01,\n"
     )

@@ -14,7 +14,9 @@ from flopfolio.workload.transformer import TransformerSpec
 def test_decode_is_bandwidth_bound_at_batch_one(catalog: Catalog) -> None:
     spec = catalog.preset("llama-2-70b").spec
     h200 = catalog.accelerator("H200")
-    est = estimate_inference(spec, h200, input_tokens=128, output_tokens=128, precision=Precision.FP8)
+    est = estimate_inference(
+        spec, h200, input_tokens=128, output_tokens=128, precision=Precision.FP8
+    )
     assert est.central.decode_bound == "memory"
     # Batch 1: every step streams the fp8 weights (~69 GB) at 4.8 TB/s × 0.8 -> ≈ 18 ms.
     weights = spec.params * 1.0
@@ -26,7 +28,9 @@ def test_batch_raises_throughput_until_compute_binds(catalog: Catalog) -> None:
     spec = catalog.preset("llama-3.1-8b").spec
     h100 = catalog.accelerator("H100")
     tps = [
-        estimate_inference(spec, h100, input_tokens=512, output_tokens=512, batch=b).central.output_tokens_per_s
+        estimate_inference(
+            spec, h100, input_tokens=512, output_tokens=512, batch=b
+        ).central.output_tokens_per_s
         for b in (1, 8, 64)
     ]
     assert tps[0] < tps[1] < tps[2]
@@ -37,7 +41,9 @@ def test_batch_raises_throughput_until_compute_binds(catalog: Catalog) -> None:
 def test_kv_cache_caps_the_batch(catalog: Catalog) -> None:
     spec = catalog.preset("llama-2-70b").spec  # 327,680 B of KV per token in bf16
     h100 = catalog.accelerator("H100")
-    est = estimate_inference(spec, h100, input_tokens=2048, output_tokens=2048, gpus=4, batch_max=True)
+    est = estimate_inference(
+        spec, h100, input_tokens=2048, output_tokens=2048, gpus=4, batch_max=True
+    )
     free = 4 * 80 * 2**30 * 0.9 - spec.params * 2
     assert est.max_batch == int(free // (4096 * 327_680))
     assert est.batch == est.max_batch and est.fits
@@ -45,19 +51,24 @@ def test_kv_cache_caps_the_batch(catalog: Catalog) -> None:
 
 def test_too_big_for_the_card(catalog: Catalog) -> None:
     spec = catalog.preset("llama-2-70b").spec
-    est = estimate_inference(spec, catalog.accelerator("RTX-4090"), input_tokens=10, output_tokens=10, gpus=1)
+    est = estimate_inference(
+        spec, catalog.accelerator("RTX-4090"), input_tokens=10, output_tokens=10, gpus=1
+    )
     assert not est.fits and est.max_batch == 0
 
 
 def test_automatic_gpu_count_holds_the_weights(catalog: Catalog) -> None:
     spec = TransformerSpec.from_params(175e9)
-    est = estimate_inference(spec, catalog.accelerator("A100-SXM4-40GB"), input_tokens=1024, output_tokens=1024)
+    est = estimate_inference(
+        spec, catalog.accelerator("A100-SXM4-40GB"), input_tokens=1024, output_tokens=1024
+    )
     # 350 GB of fp16 weights need 16 × 40 GB cards (8 would hold 320 GB at most).
     assert est.gpus == 16 and est.fits
 
 
 @pytest.mark.parametrize(
-    "bad", [{"input_tokens": -1}, {"input_tokens": 0, "output_tokens": 0}, {"gpus": 0}, {"batch": 0}]
+    "bad",
+    [{"input_tokens": -1}, {"input_tokens": 0, "output_tokens": 0}, {"gpus": 0}, {"batch": 0}],
 )
 def test_rejects_nonphysical(catalog: Catalog, bad: dict[str, int]) -> None:
     args = {"input_tokens": 10, "output_tokens": 10, **bad}
@@ -74,4 +85,6 @@ def test_latency_properties(batch: int, s_in: int, s_out: int) -> None:
     assert est.fast.tpot_s <= est.central.tpot_s <= est.slow.tpot_s
     assert est.fast.ttft_s <= est.central.ttft_s <= est.slow.ttft_s
     # Throughput can never exceed the compute roofline.
-    assert est.central.output_tokens_per_s <= h100.peak(est.precision) / est.flops_per_token_2n * 1.2
+    assert (
+        est.central.output_tokens_per_s <= h100.peak(est.precision) / est.flops_per_token_2n * 1.2
+    )

@@ -21,11 +21,15 @@ def test_hours_by_hand(catalog: Catalog) -> None:
     assert est.gpu_hours.central == pytest.approx(3.15e23 / (312e12 * 0.5) / 3600)
     assert est.wall_days.central == pytest.approx(est.gpu_hours.central / 1024 / 24)
     assert est.gpu_hours.low == pytest.approx(est.gpu_hours.central / 1.1)
-    assert est.gpu_hours.high == pytest.approx(est.gpu_hours.central / 0.9 * (1 + RESTART_ALLOWANCE))
+    assert est.gpu_hours.high == pytest.approx(
+        est.gpu_hours.central / 0.9 * (1 + RESTART_ALLOWANCE)
+    )
 
 
 def test_default_mfu_and_band(catalog: Catalog) -> None:
-    est = estimate_training(TransformerSpec.from_params(7e9), 1e12, catalog.accelerator("H100"), gpus=64)
+    est = estimate_training(
+        TransformerSpec.from_params(7e9), 1e12, catalog.accelerator("H100"), gpus=64
+    )
     assert est.mfu.central == DEFAULT_MFU
     assert est.gpu_hours.low < est.gpu_hours.central < est.gpu_hours.high
 
@@ -70,7 +74,9 @@ def test_zero3_shards_everything() -> None:
 @pytest.mark.parametrize("bad", [{"gpus": 0}, {"gpus": -8}, {"mfu": 1.5}, {"mfu": 0.0}])
 def test_rejects_nonphysical(catalog: Catalog, bad: dict[str, float]) -> None:
     with pytest.raises(InvalidSpecError):
-        estimate_training(TransformerSpec.from_params(7e9), 1e12, catalog.accelerator("H100"), **bad)  # type: ignore[arg-type]
+        estimate_training(
+            TransformerSpec.from_params(7e9), 1e12, catalog.accelerator("H100"), **bad
+        )  # type: ignore[arg-type]
 
 
 @given(param_counts, token_counts, st.floats(0.05, 1.0))

@@ -14,12 +14,11 @@ from flopfolio.catalog._rows import all_rows, user_catalog_dir
 from flopfolio.catalog.accelerators import Accelerator, AcceleratorResolver, accelerator_from_row
 from flopfolio.catalog.api_prices import ApiPrice, api_price_from_row
 from flopfolio.catalog.models import ModelPreset, preset_from_row
-from flopfolio.catalog.offers import Offer, offer_from_row, term_months
+from flopfolio.catalog.offers import Offer, offer_from_row, require_provider, term_months
 from flopfolio.errors import (
     CatalogError,
     UnknownAcceleratorError,
     UnknownModelError,
-    UnknownProviderError,
     did_you_mean,
 )
 
@@ -84,11 +83,8 @@ class Catalog:
     ) -> list[Offer]:
         """Offers matching every given filter, cheapest first."""
         acc_id = self.resolver.resolve_id(accelerator) if accelerator else None
-        if provider is not None and provider.lower() not in self.providers:
-            raise UnknownProviderError(
-                f"No offers from provider {provider!r}.{did_you_mean(provider, self.providers)} "
-                "To fix: run `flopfolio prices` for the providers in the catalog."
-            )
+        if provider is not None:
+            require_provider(provider, self.offers)
         if term is not None:
             term_months(term)
         hits = [

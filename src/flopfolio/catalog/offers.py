@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flopfolio.catalog._rows import Row, parse_as_of
-from flopfolio.errors import CatalogError
+from flopfolio.errors import CatalogError, UnknownProviderError, did_you_mean
 
 _TERM_RE = re.compile(r"^(\d+)(mo|y)$")
 TERMS_HELP = "on_demand, spot, or a commitment such as 1mo, 6mo, 1y, 3y"
@@ -94,3 +95,14 @@ def offer_from_row(row: Row, accelerator_id: str) -> Offer:
         )
     except CatalogError as exc:
         raise CatalogError(f"{row.where}: {exc}") from None
+
+
+def require_provider(provider: str, offers: Iterable[Offer]) -> str:
+    """``provider`` in lower case if some offer comes from it; else an error with close matches."""
+    known = sorted({o.provider for o in offers})
+    if provider.lower() not in known:
+        raise UnknownProviderError(
+            f"No offers from provider {provider!r}.{did_you_mean(provider, known)} "
+            "To fix: run `flopfolio prices` for the providers in the catalog."
+        )
+    return provider.lower()

@@ -13,7 +13,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from flopfolio.catalog.offers import Offer
+from flopfolio.catalog.offers import Offer, require_provider
 from flopfolio.economics.band import Band
 from flopfolio.errors import UnknownProviderError
 from flopfolio.units import check_positive
@@ -37,6 +37,8 @@ def choose_price(
     if price is not None:
         check_positive(price, "--price", upper=1e4)
         return PriceChoice(Band.point(price), f"user --price ${price:g}/GPU-h", ())
+    if provider is not None:
+        provider = require_provider(provider, offers)
     pool = [
         o
         for o in offers

@@ -207,12 +207,10 @@ def validate_inference(rows: list[dict[str, str]], catalog: Catalog) -> Validati
 
 
 def validate_file(kind: str, path: Path | str, catalog: Catalog) -> ValidationReport:
-    rows = read_rows(path)
-    if kind == "training":
-        return validate_training(rows, catalog)
-    if kind == "inference":
-        return validate_inference(rows, catalog)
-    raise CatalogError(f"Unknown validation kind {kind!r}. To fix: use training or inference.")
+    validators = {"training": validate_training, "inference": validate_inference}
+    if kind not in validators:
+        raise CatalogError(f"Unknown validation kind {kind!r}. To fix: use training or inference.")
+    return validators[kind](read_rows(path), catalog)
 
 
 __all__ = ["ValidationReport", "ValidationRow", "validate_file"]

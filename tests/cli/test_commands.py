@@ -1,0 +1,136 @@
+"""Every command, for people and for programs."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.cli.helpers import run_cli, run_json
+from tests.conftest import shared_file
+
+
+def test_train_table_and_explain() -> None:
+    done = run_cli(
+        "train",
+        "--model",
+        "llama-3-8b",
+        "--tokens",
+        "15T",
+        "--gpu",
+        "H100",
+        "--gpus",
+        "1024",
+        "--explain",
+    )
+    assert done.returncode == 0, done.stderr
+    for text in ("GPU-hours", "Cost", "Derivation", "6ND", "MFU"):
+        assert text in done.stdout
+
+
+def test_train_json_contract() -> None:
+    d = run_json(
+        "train",
+        "--model",
+        "mixtral-8x7b",
+        "--tokens",
+        "1T",
+        "--gpu",
+        "H100",
+        "--provider",
+        "lambda",
+    )
+    for key in ("flops", "flops_6nd", "gpu_hours", "gpu_hours_low", "gpu_hours_high", "wall_days", "mfu",
+                "cost_usd", "cost_usd_low", "cost_usd_high", "memory_per_gpu_gib", "fits", "assumptions"):  # fmt: skip
+        assert key in d, key
+    assert d["cost_usd_low"] <= d["cost_usd"] <= d["cost_usd_high"]
+    # MoE: the napkin count uses active parameters (12.9B of 46.7B for Mixtral).
+    assert d["flops_6nd"] == pytest.approx(6 * d["assumptions"]["active_params"] * 1e12)
+    assert "lambda" in d["assumptions"]["price"]["basis"]
+
+
+def test_train_with_shape_flags() -> None:
+    d = run_json("train", "--params", "6.7e9", "--layers", "32", "--hidden", "4096", "--heads", "32",
+                 "--vocab", "32000", "--ffn-hidden", "11008", "--tokens", "1T", "--gpu", "A100-80GB", "--gpus", "64")  # fmt: skip
+    assert d["assumptions"]["params"] == pytest.approx(6.74e9, rel=0.01)
+    assert "model FLOPs" in d["flops_convention"]
+
+
+def test_infer_json_contract() -> None:
+    d = run_json("infer", "--model", "llama-2-70b", "--gpu", "H200", "--precision", "fp8",
+                 "--input-tokens", "128", "--output-tokens", "128", "--batch", "max")  # fmt: skip
+    for key in ("flops_per_token", "batch", "ttft_ms", "tpot_ms", "output_tokens_per_s", "memory_per_gpu_gib",
+                "fits", "usd_per_million_output_tokens", "assumptions"):  # fmt: skip
+        assert key in d, key
+    assert d["batch"] == d["max_batch"] > 1
+    assert d["usd_per_million_output_tokens_low"] <= d["usd_per_million_output_tokens"]
+
+
+def test_image_model_runs_on_a_cheap_card() -> None:
+    # Seed 000: image models like Stable Diffusion run on cheap cards; its weights fit a 24 GB card.
+    d = run_json("infer", "--model", "stable-diffusion-xl-base", "--gpu", "L4", "--input-tokens", "77",
+                 "--output-tokens", "1")  # fmt: skip
+    assert d["fits"] and d["gpus"] == 1
+
+
+def test_prices_filters_and_history() -> None:
+    d = run_json("prices", "A100", "--history")
+    assert any(o["status"] == "historical" for o in d["offers"])
+    spot = run_json("prices", "--term", "spot")
+    assert spot["offers"] and all(o["term"] == "spot" for o in spot["offers"])
+    prices = [o["usd_per_gpu_hour"] for o in spot["offers"]]
+    assert prices == sorted(prices)
+
+
+def test_models_and_gpus_tables() -> None:
+    done = run_cli("models")
+    assert done.returncode == 0 and "llama-2-70b" in done.stdout
+    assert len(run_json("models")["models"]) >= 25
+    assert run_cli("gpus").returncode == 0
+
+
+def test_validate_training_json() -> None:
+    path = shared_file("calibration", "training_runs.csv")
+    d = run_json("validate", "training", str(path))
+    s = d["summary"]
+    assert (
+        s["n"] >= 15
+        and s["median_abs_error"] is not None
+        and s["baseline_median_abs_error"] is not None
+    )
+    row = d["rows"][0]
+    assert row["error"] == pytest.approx(row["predicted"] / row["reported"] - 1)
+    assert {r["name"] for r in d["skipped"]} >= {
+        "GPT-3 175B"
+    }  # no reported hours: listed, not dropped
+
+
+def test_import_commands_fill_a_user_catalog(tmp_path: Path) -> None:
+    catalog = tmp_path / "cat"
+    out = run_json("import", "skypilot", str(shared_file("skypilot-samples", "lambda", "vms.csv")),
+                   "--catalog", str(catalog))  # fmt: skip
+    assert out["imported"] > 0
+    prices = run_json("prices", "H100", "--provider", "lambda", "--catalog", str(catalog))
+    assert any(o["origin"].startswith("user:") for o in prices["offers"])
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({
+        "model_type": "llama", "hidden_size": 2048, "intermediate_size": 5632, "num_attention_heads": 32,
+        "num_hidden_layers": 22, "num_key_value_heads": 4, "vocab_size": 32000,
+    }))  # fmt: skip
+    run_json("import", "hf-config", str(config), "--id", "my-tiny", "--catalog", str(catalog))
+    d = run_json(
+        "train", "--model", "my-tiny", "--tokens", "3T", "--gpu", "A100", "--catalog", str(catalog)
+    )
+    assert d["assumptions"]["params"] == pytest.approx(1.1e9, rel=0.01)  # TinyLlama's shape
+    # The config path itself works as --model too.
+    direct = run_json("train", "--model", str(config), "--tokens", "3T", "--gpu", "A100")
+    assert direct["flops"] == pytest.approx(d["flops"])
+    litellm = run_json("import", "litellm", str(shared_file("hosted-api-prices", "litellm_model_prices_and_context_window.json")),
+                       "--catalog", str(catalog))  # fmt: skip
+    assert litellm["imported"] > 1000
+
+
+def test_help_is_fast_path() -> None:
+    done = run_cli("--help")
+    assert done.returncode == 0
+    for command in ("train", "infer", "gpus", "prices", "validate", "models", "import"):
+        assert command in done.stdout
