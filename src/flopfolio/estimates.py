@@ -86,6 +86,7 @@ class TrainingResult:
             "fits": layout.fits,
             "assumptions": {
                 "model": self.model.description,
+                "model_source": self.model.source,
                 "params": e.spec.params,
                 "active_params": e.spec.active_params,
                 "tokens": e.tokens,
@@ -122,7 +123,8 @@ class TrainingResult:
         e, d = self.estimate, self.to_dict()
         peak = e.accelerator.peak(e.precision)
         lines = [
-            f"Model: {self.model.description}",
+            f"Model: {self.model.description}"
+            + (f" [{self.model.source}]" if self.model.source else ""),
             f"  parameters {e.spec.params:.4g} (active {e.spec.active_params:.4g})",
             f"FLOPs: {e.flops.convention.value}",
             f"  {e.flops.per_token:.4g} FLOPs/token x {e.tokens:.4g} tokens = {e.flops.total:.4g}"
@@ -141,9 +143,7 @@ class TrainingResult:
         ]
         if self.price is None:
             lines.append("Cost: no offer in the catalog for this accelerator; pass --price.")
-        else:
-            cost = self.cost_usd
-            assert cost is not None
+        elif (cost := self.cost_usd) is not None:
             lines.append(f"Price: {self.price.basis}")
             lines.append(
                 f"Cost = GPU-hours x price = ${cost.central:,.0f} (${cost.low:,.0f}-${cost.high:,.0f})"
@@ -195,6 +195,7 @@ class InferenceResult:
             "usd_per_million_output_tokens_high": usd.high if usd else None,
             "assumptions": {
                 "model": self.model.description,
+                "model_source": self.model.source,
                 "params": e.spec.params,
                 "active_params": e.spec.active_params,
                 "accelerator": _accelerator_dict(e.accelerator),
@@ -220,7 +221,8 @@ class InferenceResult:
     def explain(self) -> list[str]:
         e, d = self.estimate, self.to_dict()
         return [
-            f"Model: {self.model.description}",
+            f"Model: {self.model.description}"
+            + (f" [{self.model.source}]" if self.model.source else ""),
             f"FLOPs per token: {e.flops_per_token.per_token:.4g} ({e.flops_per_token.convention.value});"
             f" napkin 2N = {e.flops_per_token_2n:.4g}",
             f"Accelerator: {e.gpus} x {e.accelerator.id}, {e.precision.value}; "

@@ -47,8 +47,8 @@ def choose_model(
             spec = spec_from_hf_config_file(path)
             return ModelChoice(spec, f"Hugging Face config {path}", source=str(path))
         preset = catalog.preset(model)
-        desc = f"preset {preset.id} ({preset.source}; as of {preset.as_of.isoformat()})"
-        return ModelChoice(preset.spec, desc, preset.source, preset.is_image_model)
+        source = f"{preset.source} (as of {preset.as_of.isoformat()})"
+        return ModelChoice(preset.spec, f"preset {preset.id}", source, preset.is_image_model)
     if params is None and not shape:
         raise InvalidSpecError(
             "No model given. To fix: pass --model PRESET or --params N (e.g. 7B)."

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-console = Console()
+# In a pipe rich would wrap at 80 columns; a fixed width keeps tables readable and output stable.
+console = Console(width=None if sys.stdout.isatty() else 110)
 
 
 def _money(value: float | None) -> str:
@@ -62,7 +64,10 @@ def render_inference(d: dict[str, Any]) -> None:
         "FLOPs / token", f"{d['flops_per_token']:.3e}  (2N: {d['flops_per_token_2n']:.3e})"
     )
     table.add_row("Batch", f"{d['batch']}  (max {d['max_batch']})")
-    table.add_row("TTFT", _range(d["ttft_ms_low"], d["ttft_ms"], d["ttft_ms_high"], "{:,.1f} ms"))
+    table.add_row(
+        "TTFT (batch at once)",
+        _range(d["ttft_ms_low"], d["ttft_ms"], d["ttft_ms_high"], "{:,.1f} ms"),
+    )
     table.add_row(
         "Time / output token",
         _range(d["tpot_ms_low"], d["tpot_ms"], d["tpot_ms_high"], "{:,.2f} ms"),

@@ -140,8 +140,9 @@ def validate_training(rows: list[dict[str, str]], catalog: Catalog) -> Validatio
     for row in rows:
         name = row.get("name", "?")
         reported, tokens = _num(row, "reported_chip_hours"), _num(row, "tokens")
-        if not reported or not tokens or not _num(row, "params_total"):
-            report.skipped.append((name, "no reported chip-hours, tokens or parameters"))
+        missing = [c for c in ("reported_chip_hours", "tokens", "params_total") if not _num(row, c)]
+        if missing or not reported or not tokens:
+            report.skipped.append((name, f"no {' or '.join(missing)} to judge against"))
             continue
         try:
             acc = catalog.accelerator(row.get("hardware", ""))

@@ -1,0 +1,52 @@
+"""Library throughput: training and inference estimates per second, catalog already loaded.
+
+Run: python benchmarks/estimates_per_second.py [--seconds S]
+Not a test: the figure depends on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+
+from flopfolio import estimate_inference, estimate_training, load_catalog
+
+
+def rate(fn: Callable[[], object], seconds: float) -> float:
+    count, start = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - start) < seconds:
+        fn()
+        count += 1
+    return count / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=2.0)
+    seconds = parser.parse_args().seconds
+    catalog = load_catalog(None)
+    spec = catalog.preset("llama-2-70b").spec
+    a100, h100 = catalog.accelerator("A100-80GB"), catalog.accelerator("H100")
+    start = time.perf_counter()
+    fresh = type(catalog)(None)
+    _ = fresh.accelerators, fresh.offers, fresh.presets, fresh.resolver
+    load_ms = (time.perf_counter() - start) * 1e3
+
+    cases: dict[str, Callable[[], object]] = {
+        "training, --gpus given": lambda: estimate_training(spec, 2e12, a100, gpus=2048),
+        "training, fewest GPUs searched": lambda: estimate_training(spec, 2e12, a100),
+        "inference, batch 1": lambda: estimate_inference(
+            spec, h100, input_tokens=1000, output_tokens=1000
+        ),
+        "inference, batch max": lambda: estimate_inference(
+            spec, h100, input_tokens=1000, output_tokens=1000, gpus=4, batch_max=True
+        ),
+    }
+    print(f"catalog load (accelerators, offers, presets): {load_ms:.1f} ms")
+    for label, fn in cases.items():
+        print(f"{label:<32} {rate(fn, seconds):>10,.0f} estimates/s")
+
+
+if __name__ == "__main__":
+    main()

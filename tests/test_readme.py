@@ -1,0 +1,67 @@
+"""Every README example is real: the shown output is what the command prints today."""
+
+import re
+import subprocess
+import sys
+
+from tests.cli.helpers import run_cli
+from tests.conftest import REPO
+
+README = (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_console_examples_show_current_output() -> None:
+    done = subprocess.run(
+        [sys.executable, str(REPO / "docs" / "readme_examples.py"), "--check"],
+        capture_output=True, text=True, check=False, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+
+def test_setup_command_runs_the_main_job() -> None:
+    (setup,) = [line for line in README.splitlines() if line.startswith("python3 -m venv")]
+    main_job = setup.split("&& ")[-1].split()
+    assert main_job[0] == "flopfolio"
+    done = run_cli(*main_job[1:])
+    assert done.returncode == 0, done.stderr
+    assert "GPU-hours" in done.stdout
+
+
+def test_readme_test_command_is_what_ci_runs() -> None:
+    ci = (REPO / ".ci" / "run").read_text()
+    assert "python -m pytest" in README and "\npython -m pytest\n" in ci
+
+
+def test_readme_python_snippet_runs() -> None:
+    (snippet,) = re.findall(r"```python\n(.*?)```", README, re.DOTALL)
+    done = subprocess.run(
+        [sys.executable, "-c", snippet], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_examples_run() -> None:
+    for script in sorted((REPO / "examples").glob("*.py")):
+        done = subprocess.run(
+            [sys.executable, str(script)], capture_output=True, text=True, check=False, timeout=120
+        )
+        assert done.returncode == 0, (script, done.stderr)
+        assert done.stdout.strip()
+
+
+def test_readme_accuracy_table_matches_validate() -> None:
+    from flopfolio.catalog.catalog import load_catalog
+    from flopfolio.validation.runs import validate_file
+    from tests.conftest import shared_file
+
+    for label, kind, filename in (("training chip-hours", "training", "training_runs.csv"),
+                                  ("inference", "inference", "inference_bench.csv")):  # fmt: skip
+        (row,) = [line for line in README.splitlines() if line.startswith(f"| {label}")]
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        summary = validate_file(
+            kind, shared_file("calibration", filename), load_catalog(None)
+        ).to_dict()["summary"]
+        assert cells[1].split()[0] == str(summary["n"])
+        assert cells[2] == f"{summary['median_abs_error']:.0%}"
+        assert cells[3] == f"{summary['max_abs_error']:.0%}"
+        assert cells[4] == f"{summary['baseline_median_abs_error']:.0%}"
