@@ -18,7 +18,7 @@ from flopfolio.economics.pricing import PriceChoice, choose_price
 from flopfolio.model_input import ModelChoice, choose_model
 from flopfolio.perf.inference import InferenceEstimate, estimate_inference
 from flopfolio.perf.training import TrainingEstimate, estimate_training
-from flopfolio.units import parse_count
+from flopfolio.units import parse_count, parse_price
 from flopfolio.workload.memory import training_state_bytes
 from flopfolio.workload.precision import Precision
 
@@ -245,6 +245,13 @@ def _prepare(
     return cat, cat.accelerator(gpu), Precision.parse(precision) if precision else None
 
 
+def _price(
+    cat: Catalog, accelerator_id: str, price: str | float | None, provider: str | None
+) -> PriceChoice | None:
+    user_price = parse_price(price, "--price") if price is not None else None
+    return choose_price(accelerator_id, cat.offers, price=user_price, provider=provider)
+
+
 def estimate_training_run(
     *,
     tokens: str | float,
@@ -261,8 +268,6 @@ def estimate_training_run(
     catalog: Catalog | None = None,
 ) -> TrainingResult:
     """Estimate a training run from user-level inputs (see ``flopfolio train --help``)."""
-    from flopfolio.units import parse_price
-
     cat, acc, prec = _prepare(catalog, gpu, precision)
     choice = choose_model(cat, model, params=params, active_params=active_params, shape=shape)
     seq_len = (shape or {}).get("seq_len")
@@ -270,9 +275,7 @@ def estimate_training_run(
         choice.spec, parse_count(tokens, "--tokens"), acc,
         gpus=gpus, precision=prec, mfu=mfu, seq_len=seq_len,
     )  # fmt: skip
-    user_price = parse_price(price, "--price") if price is not None else None
-    price_choice = choose_price(acc.id, cat.offers, price=user_price, provider=provider)
-    return TrainingResult(choice, estimate, price_choice)
+    return TrainingResult(choice, estimate, _price(cat, acc.id, price, provider))
 
 
 def estimate_serving(
@@ -294,7 +297,6 @@ def estimate_serving(
 ) -> InferenceResult:
     """Estimate one serving replica from user-level inputs (see ``flopfolio infer --help``)."""
     from flopfolio.errors import InvalidSpecError
-    from flopfolio.units import parse_price
 
     cat, acc, prec = _prepare(catalog, gpu, precision)
     choice = choose_model(cat, model, params=params, active_params=active_params, shape=shape)
@@ -311,9 +313,7 @@ def estimate_serving(
         choice.spec, acc, input_tokens=input_tokens, output_tokens=output_tokens, gpus=gpus,
         precision=prec, batch=batch_n, batch_max=batch_max, compute_efficiency=mfu,
     )  # fmt: skip
-    user_price = parse_price(price, "--price") if price is not None else None
-    price_choice = choose_price(acc.id, cat.offers, price=user_price, provider=provider)
-    return InferenceResult(choice, estimate, price_choice)
+    return InferenceResult(choice, estimate, _price(cat, acc.id, price, provider))
 
 
 def catalog_from(path: str | Path | None) -> Catalog:

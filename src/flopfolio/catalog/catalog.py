@@ -7,10 +7,12 @@ adds rows and overrides shipped ones with the same key; every object keeps its `
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import TypeVar
 
-from flopfolio.catalog._rows import all_rows, user_catalog_dir
+from flopfolio.catalog._rows import Row, all_rows, user_catalog_dir
 from flopfolio.catalog.accelerators import Accelerator, AcceleratorResolver, accelerator_from_row
 from flopfolio.catalog.api_prices import ApiPrice, api_price_from_row
 from flopfolio.catalog.models import ModelPreset, preset_from_row
@@ -21,6 +23,8 @@ from flopfolio.errors import (
     UnknownModelError,
     did_you_mean,
 )
+
+T = TypeVar("T")
 
 
 def _model_key(text: str) -> str:
@@ -34,15 +38,21 @@ class Catalog:
         self.user_dir = user_dir
 
     # --- accelerators ---------------------------------------------------------------------------
+    def _table(
+        self, filename: str, parse: Callable[[Row], T], key: Callable[[T], str]
+    ) -> dict[str, T]:
+        """Rows by key; a user row replaces a shipped one, a shipped duplicate is an error."""
+        table: dict[str, T] = {}
+        for row in all_rows(filename, self.user_dir):
+            item = parse(row)
+            if key(item) in table and row.origin == "shipped":
+                raise CatalogError(f"{row.where}: duplicate key {key(item)!r} in {filename}.")
+            table[key(item)] = item
+        return table
+
     @cached_property
     def accelerators(self) -> dict[str, Accelerator]:
-        table: dict[str, Accelerator] = {}
-        for row in all_rows("accelerators.csv", self.user_dir):
-            acc = accelerator_from_row(row)
-            if acc.id in table and acc.origin == "shipped":
-                raise CatalogError(f"{row.where}: duplicate accelerator id {acc.id!r}.")
-            table[acc.id] = acc
-        return table
+        return self._table("accelerators.csv", accelerator_from_row, lambda a: a.id)
 
     @cached_property
     def resolver(self) -> AcceleratorResolver:
@@ -100,13 +110,7 @@ class Catalog:
     # --- model presets --------------------------------------------------------------------------
     @cached_property
     def presets(self) -> dict[str, ModelPreset]:
-        table: dict[str, ModelPreset] = {}
-        for row in all_rows("models.csv", self.user_dir):
-            preset = preset_from_row(row)
-            if preset.id in table and preset.origin == "shipped":
-                raise CatalogError(f"{row.where}: duplicate model id {preset.id!r}.")
-            table[preset.id] = preset
-        return table
+        return self._table("models.csv", preset_from_row, lambda p: p.id)
 
     def preset(self, name: str) -> ModelPreset:
         key = _model_key(name)
@@ -121,11 +125,7 @@ class Catalog:
     # --- hosted APIs ----------------------------------------------------------------------------
     @cached_property
     def api_prices(self) -> dict[str, ApiPrice]:
-        table: dict[str, ApiPrice] = {}
-        for row in all_rows("api_prices.csv", self.user_dir):
-            price = api_price_from_row(row)
-            table[price.model] = price
-        return table
+        return self._table("api_prices.csv", api_price_from_row, lambda p: p.model)
 
 
 @lru_cache(maxsize=8)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from flopfolio.catalog.accelerators import Accelerator
 from flopfolio.catalog.catalog import Catalog
 from flopfolio.errors import CatalogError, FlopfolioError
 from flopfolio.perf.inference import estimate_inference
@@ -127,6 +128,17 @@ def _precision(text: str, supported: tuple[Precision, ...]) -> Precision | None:
     return None
 
 
+def _row_setup(
+    row: dict[str, str], catalog: Catalog
+) -> tuple[Accelerator, TransformerSpec, Precision]:
+    """The row's accelerator, model and precision (the chip's default when the text names none)."""
+    acc = catalog.accelerator(row.get("hardware", ""))
+    precision = (
+        _precision(row.get("precision", ""), acc.precisions) or acc.default_training_precision()
+    )
+    return acc, _spec(row, "params_total"), precision
+
+
 def read_rows(path: Path | str) -> list[dict[str, str]]:
     try:
         with Path(path).open(newline="", encoding="utf-8") as handle:
@@ -145,12 +157,7 @@ def validate_training(rows: list[dict[str, str]], catalog: Catalog) -> Validatio
             report.skipped.append((name, f"no {' or '.join(missing)} to judge against"))
             continue
         try:
-            acc = catalog.accelerator(row.get("hardware", ""))
-            spec = _spec(row, "params_total")
-            precision = (
-                _precision(row.get("precision", ""), acc.precisions)
-                or acc.default_training_precision()
-            )
+            acc, spec, precision = _row_setup(row, catalog)
             chips = int(_num(row, "num_chips") or 0) or None
             estimate = estimate_training(spec, tokens, acc, gpus=chips, precision=precision)
         except FlopfolioError as exc:
@@ -177,12 +184,7 @@ def validate_inference(rows: list[dict[str, str]], catalog: Catalog) -> Validati
             )
             continue
         try:
-            acc = catalog.accelerator(row.get("hardware", ""))
-            spec = _spec(row, "params_total")
-            precision = (
-                _precision(row.get("precision", ""), acc.precisions)
-                or acc.default_training_precision()
-            )
+            acc, spec, precision = _row_setup(row, catalog)
             batch_text = (row.get("batch") or "1").strip().lower()
             batch_max = batch_text == "max"
             batch = None if batch_max else int(float(batch_text))

@@ -7,10 +7,10 @@ essentials, naming the missing key.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
+from flopfolio.catalog.importers import read_json_object
 from flopfolio.errors import CatalogError
 from flopfolio.workload.transformer import FeedForward, MLAShape, TransformerSpec
 
@@ -92,12 +92,5 @@ def spec_from_hf_config(config: dict[str, Any], name: str = "hf-config") -> Tran
 
 def spec_from_hf_config_file(path: Path | str) -> TransformerSpec:
     path = Path(path)
-    try:
-        config = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise CatalogError(f"Cannot read {path}: {exc.strerror}.") from None
-    except json.JSONDecodeError as exc:
-        raise CatalogError(f"{path} is not valid JSON: {exc.msg} (line {exc.lineno}).") from None
-    if not isinstance(config, dict):
-        raise CatalogError(f"{path} is not a config object.")
+    config = read_json_object(path, "a Hugging Face config")
     return spec_from_hf_config(config, name=path.parent.name or path.stem)

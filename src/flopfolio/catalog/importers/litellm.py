@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from flopfolio.catalog.api_prices import ApiPrice
-from flopfolio.errors import CatalogError
+from flopfolio.catalog.importers import read_json_object
 
 
 @dataclass
@@ -21,14 +20,7 @@ class LiteLLMImport:
 def import_litellm_json(path: Path | str, *, as_of: dt.date | None = None) -> LiteLLMImport:
     """Chat models with both token prices; others are counted (non-chat) or rejected (no price)."""
     path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise CatalogError(f"Cannot read {path}: {exc.strerror}.") from None
-    except json.JSONDecodeError as exc:
-        raise CatalogError(f"{path} is not valid JSON: {exc.msg} (line {exc.lineno}).") from None
-    if not isinstance(data, dict):
-        raise CatalogError(f"{path} is not a LiteLLM price map (expected a JSON object).")
+    data = read_json_object(path, "a LiteLLM price map")
     date = as_of or dt.date.today()
     result = LiteLLMImport()
     for model, entry in data.items():
