@@ -19,7 +19,7 @@ def test_decode_is_bandwidth_bound_at_batch_one(catalog: Catalog) -> None:
     )
     assert est.central.decode_bound == "memory"
     # Batch 1: every step streams the fp8 weights (~69 GB) at 4.8 TB/s × 0.8 -> ≈ 18 ms.
-    weights = spec.params * 1.0
+    weights = spec.params - 32000 * 8192  # fp8: 1 byte each; the input embedding is a lookup
     kv = (128 + 64) * 2 * 80 * 8 * 128
     assert est.central.tpot_s == pytest.approx((weights + kv) / (4.8e12 * 0.8), rel=1e-6)
 
@@ -87,4 +87,19 @@ def test_latency_properties(batch: int, s_in: int, s_out: int) -> None:
     # Throughput can never exceed the compute roofline.
     assert (
         est.central.output_tokens_per_s <= h100.peak(est.precision) / est.flops_per_token_2n * 1.2
+    )
+
+
+def test_moe_reads_only_routed_experts_at_small_batch(catalog: Catalog) -> None:
+    spec = catalog.preset("mixtral-8x7b").spec
+    lookup = 32000 * 4096  # the input embedding is looked up, not streamed
+    # Batch 1: 2 of 8 experts per layer -> the 12.9B active parameters are read.
+    assert spec.weights_touched(1) == pytest.approx(spec.active_params - lookup, rel=0.01)
+    # Large batches touch every expert.
+    assert spec.weights_touched(4096) == pytest.approx(spec.params - lookup, rel=1e-6)
+    h100 = catalog.accelerator("H100")
+    one = estimate_inference(spec, h100, input_tokens=16, output_tokens=256, gpus=2)
+    assert one.central.decode_bound == "memory"
+    assert one.central.tpot_s == pytest.approx(
+        ((spec.active_params - lookup) * 2 + 144 * 2 * 32 * 8 * 128 * 2) / (2 * 3.35e12 * 0.8), rel=0.02
     )

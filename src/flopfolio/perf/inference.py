@@ -12,7 +12,8 @@ The efficiency factors ``e_c`` (share of peak FLOP/s reached by prefill and deco
 ``e_b`` (share of peak bandwidth reached by decode) are v1 defaults, not fitted: fitting them on
 published benchmarks is the serving issue's work, and ``flopfolio validate inference`` reports how
 far they are from measurements. The plain roofline (both at 1.0) is the validation baseline.
-Tensor-parallel communication is not yet modelled.
+Tensor-parallel communication is not yet modelled. MoE decode streams only the experts its batch
+is routed to (:meth:`TransformerSpec.weights_touched`), but all experts must be resident.
 """
 
 from __future__ import annotations
@@ -96,13 +97,14 @@ def _point(
 ) -> InferencePoint:
     flop_rate = gpus * acc.peak(precision) * eff.compute
     byte_rate = gpus * acc.memory_bw_gb_per_s * 1e9 * eff.bandwidth
-    weight_bytes = spec.params * precision.bytes_per_value
     kv_per_token = kv_cache_bytes_per_token(spec, precision) if spec.has_shape else 0.0
     # Prefill: each prompt token attends to s_in/2 earlier tokens on average (causal).
     prefill_flops = batch * s_in * inference_flops_per_token(spec, s_in / 2).per_token
-    ttft = max(prefill_flops / flop_rate, weight_bytes / byte_rate) if s_in else 0.0
+    prefill_bytes = spec.weights_touched(batch * s_in) * precision.bytes_per_value
+    ttft = max(prefill_flops / flop_rate, prefill_bytes / byte_rate) if s_in else 0.0
     context = s_in + s_out / 2  # average context over the decode
     step_flops = batch * inference_flops_per_token(spec, context).per_token
+    weight_bytes = spec.weights_touched(batch) * precision.bytes_per_value
     step_bytes = weight_bytes + batch * context * kv_per_token
     compute_time, memory_time = step_flops / flop_rate, step_bytes / byte_rate
     tpot = max(compute_time, memory_time)

@@ -213,6 +213,26 @@ class TransformerSpec:
             return self.active_params
         return self.active_params - self.embedding_params() + self.vocab * self.hidden
 
+    def weights_touched(self, tokens_in_flight: float) -> float:
+        """Parameters read from memory in one forward step over ``tokens_in_flight`` tokens.
+
+        Dense models read every weight but the input-embedding table. An MoE layer reads only the experts its tokens are routed
+        to: with ``k`` of ``E`` experts per token and uniform routing, the expected share touched
+        by ``n`` tokens is ``1 - (1 - k/E)^n`` (Mixtral at batch 1 reads 2 of 8 experts per layer).
+        """
+        if not self.has_shape:
+            return self.params
+        # The input embedding is a lookup: only the looked-up rows are read (unless the table is
+        # tied to the unembedding, which reads it whole).
+        lookup = 0.0 if self.tied_embeddings else float(self.vocab * self.hidden)
+        if self.learned_positions:
+            lookup += self.seq_len * self.hidden
+        if not self.experts:
+            return self.params - lookup
+        routed = self.moe_layers * self.experts * self.expert_params()
+        share = 1.0 - (1.0 - self.experts_active / self.experts) ** max(tokens_in_flight, 1.0)
+        return self.params - lookup - routed + routed * share
+
     @classmethod
     def from_params(
         cls, params: float, active_params: float = 0.0, name: str = "custom"
