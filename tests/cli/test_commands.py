@@ -134,3 +134,22 @@ def test_help_is_fast_path() -> None:
     assert done.returncode == 0
     for command in ("train", "infer", "gpus", "prices", "validate", "models", "import"):
         assert command in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("command", "flags"),
+    [
+        ("train", ["--model", "--params", "--active-params", "--tokens", "--gpu", "--gpus", "--precision",
+                   "--mfu", "--price", "--provider", "--json", "--explain"]),  # DESIGN.md contract
+        ("infer", ["--model", "--params", "--gpu", "--gpus", "--precision", "--input-tokens",
+                   "--output-tokens", "--batch", "--mfu", "--price", "--json"]),
+        ("gpus", ["--json"]),
+        ("prices", ["--provider", "--json"]),
+        ("validate", ["--json"]),
+    ],
+)  # fmt: skip
+def test_help_lists_the_contract_flags(command: str, flags: list[str]) -> None:
+    done = run_cli(command, "--help", env={"COLUMNS": "200", "TERM": "dumb"})
+    assert done.returncode == 0
+    for flag in flags:
+        assert flag in done.stdout, (command, flag)

@@ -101,5 +101,6 @@ def test_moe_reads_only_routed_experts_at_small_batch(catalog: Catalog) -> None:
     one = estimate_inference(spec, h100, input_tokens=16, output_tokens=256, gpus=2)
     assert one.central.decode_bound == "memory"
     assert one.central.tpot_s == pytest.approx(
-        ((spec.active_params - lookup) * 2 + 144 * 2 * 32 * 8 * 128 * 2) / (2 * 3.35e12 * 0.8), rel=0.02
+        ((spec.active_params - lookup) * 2 + 144 * 2 * 32 * 8 * 128 * 2) / (2 * 3.35e12 * 0.8),
+        rel=0.02,
     )

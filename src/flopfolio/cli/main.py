@@ -187,9 +187,11 @@ def gpus(catalog: CatalogOpt = None, as_json: JsonOpt = False) -> None:
     from flopfolio.catalog.catalog import load_catalog
     from flopfolio.catalog.views import accelerator_dicts
 
+    from flopfolio.catalog import CATALOG_VERSION
+
     rows = accelerator_dicts(load_catalog(catalog))
     if as_json:
-        _print_json({"accelerators": rows})
+        _print_json({"catalog_version": CATALOG_VERSION, "accelerators": rows})
         return
     from flopfolio.cli.render import render_gpus
 
