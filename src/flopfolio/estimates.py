@@ -9,7 +9,6 @@ service both call these, so they show the same numbers.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from flopfolio.catalog.catalog import Catalog, load_catalog
@@ -314,7 +313,3 @@ def estimate_serving(
         precision=prec, batch=batch_n, batch_max=batch_max, compute_efficiency=mfu,
     )  # fmt: skip
     return InferenceResult(choice, estimate, _price(cat, acc.id, price, provider))
-
-
-def catalog_from(path: str | Path | None) -> Catalog:
-    return load_catalog(path)

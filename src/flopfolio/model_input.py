@@ -3,7 +3,7 @@ optional shape flags) into one :class:`TransformerSpec`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,6 @@ class ModelChoice:
     description: str  # e.g. "preset llama-2-70b (Touvron et al. 2023, as of 2023-07-18)"
     source: str = ""
     image_model: bool = False
-    extras: dict[str, Any] = field(default_factory=dict)
 
 
 def choose_model(

@@ -184,10 +184,9 @@ def infer(
 @app.command()
 def gpus(catalog: CatalogOpt = None, as_json: JsonOpt = False) -> None:
     """The accelerator catalog: dense peaks per precision, memory, bandwidth, with sources."""
+    from flopfolio.catalog import CATALOG_VERSION
     from flopfolio.catalog.catalog import load_catalog
     from flopfolio.catalog.views import accelerator_dicts
-
-    from flopfolio.catalog import CATALOG_VERSION
 
     rows = accelerator_dicts(load_catalog(catalog))
     if as_json:

@@ -230,7 +230,9 @@ class TransformerSpec:
         if not self.experts:
             return self.params - lookup
         routed = self.moe_layers * self.experts * self.expert_params()
-        share = 1.0 - (1.0 - self.experts_active / self.experts) ** max(tokens_in_flight, 1.0)
+        share = 1.0 - float(
+            (1.0 - self.experts_active / self.experts) ** max(tokens_in_flight, 1.0)
+        )
         return self.params - lookup - routed + routed * share
 
     @classmethod
