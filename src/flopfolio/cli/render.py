@@ -97,19 +97,27 @@ def render_explain(lines: list[str]) -> None:
         console.print(f"  {line}", highlight=False, markup=False)
 
 
+def _rate(tflops: float | None) -> str:
+    return "—" if tflops is None else f"{tflops:,.0f}"
+
+
 def render_gpus(rows: list[dict[str, Any]]) -> None:
     table = Table(title=f"Accelerators ({len(rows)})", title_justify="left")
-    for column in ("id", "vendor", "GiB", "GB/s", "bf16", "fp8", "fp4", "TDP W", "as of"):
+    for column in ("id", "vendor", "GiB", "GB/s", "bf16/fp16", "fp8", "fp4", "TDP W", "as of"):
         table.add_column(column, justify="right" if column not in ("id", "vendor") else "left")
     for r in rows:
         peaks = r["peak_tflops"]
         table.add_row(
             r["id"], r["vendor"], f"{r['memory_gib']:g}", f"{r['memory_bw_gb_per_s']:,.0f}",
-            *(f"{peaks[p]:,.0f}" if p in peaks else "—" for p in ("bf16", "fp8", "fp4")),
+            _rate(peaks.get("bf16") or peaks.get("fp16")),
+            _rate(peaks.get("fp8")),
+            _rate(peaks.get("fp4")),
             f"{r['tdp_w']:,.0f}" if r["tdp_w"] else "—", r["as_of"],
         )  # fmt: skip
     console.print(table)
-    console.print("Dense peak TFLOP/s. Sources: `flopfolio gpus --json`.")
+    console.print(
+        "Dense peak TFLOP/s (bf16, or fp16 where the chip has no bf16). Sources: `flopfolio gpus --json`."
+    )
 
 
 def render_prices(rows: list[dict[str, Any]]) -> None:
