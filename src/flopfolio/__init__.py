@@ -6,7 +6,7 @@ each with a range and the sources it came from.
     >>> import flopfolio
     >>> result = flopfolio.estimate_training_run(params="175B", tokens="300B",
     ...                                          gpu="A100-SXM4-40GB", mfu=1.0, price=2.0)
-    >>> round(result.to_dict()["cost_usd"], -4)
+    >>> round(result.to_dict()["ideal"]["cost_usd"], -4)  # the seed's "$560,000 on A100 cards"
     560000.0
 """
 
@@ -26,14 +26,11 @@ from flopfolio.errors import (
     UnknownProviderError,
     UnsupportedPrecisionError,
 )
-from flopfolio.estimates import (
-    InferenceResult,
-    TrainingResult,
-    estimate_serving,
-    estimate_training_run,
-)
+from flopfolio.estimates import estimate_serving, estimate_training_run
 from flopfolio.perf.inference import InferenceEstimate, estimate_inference
 from flopfolio.perf.training import TrainingEstimate, estimate_training
+from flopfolio.results.inference import InferenceResult
+from flopfolio.results.training import TrainingResult
 from flopfolio.validation.runs import ValidationReport, validate_file
 from flopfolio.workload.flops import (
     FlopConvention,

@@ -17,6 +17,7 @@ from flopfolio.catalog.accelerators import Accelerator, AcceleratorResolver, acc
 from flopfolio.catalog.api_prices import ApiPrice, api_price_from_row
 from flopfolio.catalog.models import ModelPreset, preset_from_row
 from flopfolio.catalog.offers import Offer, offer_from_row, require_provider, term_months
+from flopfolio.catalog.utilization import FittedConstants, constants_from_rows
 from flopfolio.errors import (
     CatalogError,
     UnknownAcceleratorError,
@@ -121,6 +122,14 @@ class Catalog:
             f"Unknown model preset {name!r}.{did_you_mean(name, self.presets)} "
             "To fix: run `flopfolio models` for the presets, or give --params (and shape flags)."
         )
+
+    # --- the utilization model ---------------------------------------------------------------
+    @cached_property
+    def utilization(self) -> FittedConstants:
+        """Fitted step-time constants: the user's ``utilization_fit.csv`` if present, else shipped."""
+        rows = list(all_rows("utilization_fit.csv", self.user_dir))
+        user = [r for r in rows if r.origin != "shipped"]
+        return constants_from_rows(user or rows)
 
     # --- hosted APIs ----------------------------------------------------------------------------
     @cached_property

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from flopfolio.catalog.api_prices import ApiPrice
 from flopfolio.catalog.offers import Offer
+from flopfolio.catalog.utilization import FIT_COLUMNS
 from flopfolio.workload.transformer import TransformerSpec
 
 OFFER_COLUMNS = (
@@ -115,3 +116,12 @@ def write_api_prices(user_dir: Path, prices: Iterable[ApiPrice]) -> int:
 
 def write_model(user_dir: Path, row: dict[str, str]) -> int:
     return merge_rows(user_dir / "models.csv", MODEL_COLUMNS, ("id",), [row])
+
+
+def write_utilization_fit(path: Path, values: dict[str, float], source: str, as_of: str) -> int:
+    """Write fitted constants (name -> value) as ``utilization_fit.csv`` at ``path``."""
+    rows = [
+        {"constant": name, "value": f"{value:.6g}", "source": source, "as_of": as_of}
+        for name, value in values.items()
+    ]
+    return merge_rows(path, FIT_COLUMNS, ("constant",), rows)

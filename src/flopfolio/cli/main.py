@@ -101,11 +101,29 @@ def train(
     ffn_hidden: FfnOpt = None,
     vocab: VocabOpt = None,
     seq_len: SeqOpt = None,
+    global_batch_tokens: Annotated[
+        str | None,
+        typer.Option(
+            "--global-batch-tokens",
+            help="Tokens per optimizer step (default 4M, 2M under 5B params).",
+        ),
+    ] = None,
+    program_factor: Annotated[
+        float | None,
+        typer.Option(
+            "--program-factor",
+            help="Program compute / final-run compute (default 1.5, band 1.2-2.5).",
+        ),
+    ] = None,
+    no_profile: Annotated[
+        bool, typer.Option("--no-profile", help="Ignore your calibration profile.")
+    ] = False,
     catalog: CatalogOpt = None,
     as_json: JsonOpt = False,
     explain: ExplainOpt = False,
 ) -> None:
-    """Estimate a training run: FLOPs, GPU-hours, days, dollars (with ranges) and memory per GPU."""
+    """Estimate a training run: the parallel configuration, MFU, and the ideal run, expected run
+    (failures, restarts) and program (test runs, ablations) in GPU-hours, days and dollars."""
     from flopfolio.catalog.catalog import load_catalog
     from flopfolio.estimates import estimate_training_run
     from flopfolio.units import parse_fraction
@@ -115,7 +133,8 @@ def train(
         shape=_shape(layers=layers, hidden=hidden, heads=heads, kv_heads=kv_heads,
                      ffn_hidden=ffn_hidden, vocab=vocab, seq_len=seq_len),
         gpus=gpus, precision=precision, mfu=parse_fraction(mfu, "--mfu") if mfu else None,
-        price=price, provider=provider, catalog=load_catalog(catalog),
+        price=price, provider=provider, global_batch_tokens=global_batch_tokens,
+        program_factor=program_factor, use_profile=not no_profile, catalog=load_catalog(catalog),
     )  # fmt: skip
     if as_json:
         _print_json(result.to_dict())
@@ -244,6 +263,9 @@ def models(catalog: CatalogOpt = None, as_json: JsonOpt = False) -> None:
 def validate(
     kind: Annotated[str, typer.Argument(help="training or inference")],
     path: Annotated[Path, typer.Argument(help="CSV with the calibration schema.")],
+    loo: Annotated[
+        bool, typer.Option("--loo", help="Training: also refit without each run and predict it.")
+    ] = False,
     catalog: CatalogOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -251,7 +273,7 @@ def validate(
     from flopfolio.catalog.catalog import load_catalog
     from flopfolio.validation.runs import validate_file
 
-    report = validate_file(kind, path, load_catalog(catalog)).to_dict()
+    report = validate_file(kind, path, load_catalog(catalog), leave_one_out=loo).to_dict()
     if as_json:
         _print_json(report)
         return

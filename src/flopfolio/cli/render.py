@@ -23,7 +23,7 @@ def _range(low: float | None, mid: float | None, high: float | None, fmt: str = 
 
 
 def render_training(d: dict[str, Any]) -> None:
-    a = d["assumptions"]
+    a, par = d["assumptions"], d["parallel"]
     table = Table(
         title=f"Training estimate — {a['model']}", show_header=False, title_justify="left"
     )
@@ -31,27 +31,42 @@ def render_training(d: dict[str, Any]) -> None:
     table.add_column()
     table.add_row("Accelerator", f"{d['gpus']} × {a['accelerator']['id']} ({a['precision']})")
     table.add_row("FLOPs", f"{d['flops']:.3e}  (6ND: {d['flops_6nd']:.3e})")
-    table.add_row("MFU", f"{d['mfu']:.2f}  — {a['mfu_source']}")
-    table.add_row("GPU-hours", _range(d["gpu_hours_low"], d["gpu_hours"], d["gpu_hours_high"]))
-    table.add_row(
-        "Wall-clock days",
-        _range(d["wall_days_low"], d["wall_days"], d["wall_days_high"], "{:,.1f}"),
-    )
-    price = a["price"]
-    table.add_row("Price / GPU-hour", price["basis"])
-    table.add_row("Cost", _range(d["cost_usd_low"], d["cost_usd"], d["cost_usd_high"], "${:,.0f}"))
+    table.add_row("Parallelism", par["description"])
+    table.add_row("MFU / HFU", f"{d['mfu']:.3f} / {d['hfu']:.3f}  — {a['mfu_source']}")
     fits = "[green]fits[/green]" if d["fits"] else "[red]does not fit[/red]"
     table.add_row(
         "Memory / GPU",
         f"{d['memory_per_gpu_gib']:.1f} GiB of {a['accelerator']['memory_gib']:g} — {fits}",
     )
-    layout = a["layout"]
+    ideal, expected, program = d["ideal"], d["expected"], d["program"]
     table.add_row(
-        "Layout",
-        f"TP {layout['tensor_parallel']} × DP {layout['data_parallel']}, {layout['sharding']}, "
-        f"{layout['recompute']} recompute, seq {layout['seq_len']}",
+        "Ideal run",
+        f"{ideal['gpu_hours']:,.0f} GPU-h, {ideal['wall_days']:,.1f} days, {_money(ideal['cost_usd'])}",
     )
+    table.add_row(
+        "Expected run",
+        _range(expected["gpu_hours_low"], expected["gpu_hours"], expected["gpu_hours_high"])
+        + " GPU-h",
+    )
+    table.add_row(
+        "  wall-clock",
+        _range(d["wall_days_low"], d["wall_days"], d["wall_days_high"], "{:,.1f}") + " days",
+    )
+    table.add_row(
+        "  cost", _range(d["cost_usd_low"], d["cost_usd"], d["cost_usd_high"], "${:,.0f}")
+    )
+    table.add_row(
+        "Program",
+        _range(program["gpu_hours_low"], program["gpu_hours"], program["gpu_hours_high"])
+        + " GPU-h",
+    )
+    table.add_row(
+        "  cost",
+        _range(program["cost_usd_low"], program["cost_usd"], program["cost_usd_high"], "${:,.0f}"),
+    )
+    table.add_row("Price / GPU-hour", a["price"]["basis"])
     console.print(table)
+    console.print(f"Ranges: {a['range']}.", highlight=False)
 
 
 def render_inference(d: dict[str, Any]) -> None:
@@ -147,24 +162,49 @@ def render_models(rows: list[dict[str, Any]]) -> None:
 
 
 def render_validation(report: dict[str, Any]) -> None:
+    loo = any(r["leave_one_out"] is not None for r in report["rows"])
     table = Table(title=f"Validation: {report['kind']}", title_justify="left")
-    for column in ("name", "predicted", "reported", "error", "baseline error"):
+    columns = ["name", "predicted", "reported", "error", "baseline error"] + (
+        ["leave-one-out error"] if loo else []
+    )
+    for column in columns:
         table.add_column(column, justify="left" if column == "name" else "right")
     for r in report["rows"]:
-        table.add_row(
+        cells = [
             r["name"],
             f"{r['predicted']:,.4g}",
             f"{r['reported']:,.4g}",
             f"{r['error']:+.0%}",
             f"{r['baseline_error']:+.0%}",
-        )
+        ]
+        if loo:
+            cells.append(
+                "—" if r["leave_one_out_error"] is None else f"{r['leave_one_out_error']:+.0%}"
+            )
+        table.add_row(*cells)
     console.print(table)
     s = report["summary"]
     if s["n"]:
-        console.print(
+        line = (
             f"n={s['n']}  median |error| {s['median_abs_error']:.0%}  max {s['max_abs_error']:.0%}  "
-            f"baseline median |error| {s['baseline_median_abs_error']:.0%}"
+            f"baseline median {s['baseline_median_abs_error']:.0%}  max {s['baseline_max_abs_error']:.0%}"
         )
+        if "leave_one_out_median_abs_error" in s:
+            line += f"  leave-one-out median {s['leave_one_out_median_abs_error']:.0%}  max {s['leave_one_out_max_abs_error']:.0%}"
+        console.print(line, highlight=False)
+    if report["utilization"]:
+        util = Table(title="Reported utilization (not used in the fit)", title_justify="left")
+        for column in ("name", "kind", "predicted", "reported", "error"):
+            util.add_column(column, justify="left" if column in ("name", "kind") else "right")
+        for u in report["utilization"]:
+            util.add_row(
+                u["name"],
+                u["kind"],
+                f"{u['predicted']:.3f}",
+                f"{u['reported']:.3f}",
+                f"{u['error']:+.0%}",
+            )
+        console.print(util)
     for skipped in report["skipped"]:
         console.print(
             f"[yellow]skipped[/yellow] {skipped['name']}: {skipped['reason']}", highlight=False

@@ -1,13 +1,15 @@
-"""Training time v1: ``time = FLOPs / (chips × peak at the precision × utilization)``.
+"""A training run end to end: the parallel configuration, utilization, and three figures.
 
-Utilization is model FLOPs utilization (MFU, PaLM's definition; see ``workload/flops.py``). The
-default, :data:`DEFAULT_MFU` = 0.40, sits in the seeds' "tens of percent with a little bit of work"
-and near what published dense runs on A100/H100 report (LLaMA-65B ≈ 0.47, Llama 2 70B ≈ 0.43
-derived from their GPU-hours; PaLM 0.46; Nemotron-4 0.41; Gopher 0.33). Its band, 0.30–0.50,
-spans those runs. A user's ``--mfu`` is taken as measured, with a ±10% band.
+1. **Ideal run**: model FLOPs / (GPUs × dense peak at the precision × MFU), with the MFU of the
+   fastest configuration that fits memory (:mod:`flopfolio.perf.utilization`), scaled by a user
+   calibration profile if one exists for the accelerator, or the user's ``--mfu``.
+2. **Expected run**: the ideal run plus failures, restarts and checkpoints
+   (:mod:`flopfolio.perf.goodput`).
+3. **Program**: the expected run plus evaluations and the test runs and ablations around it.
 
-The high end of the GPU-hours band also carries :data:`RESTART_ALLOWANCE` for failures, restarts
-and checkpoint stalls; the goodput model that replaces this flat allowance is a later issue.
+Ranges come from :mod:`flopfolio.planning.uncertainty`. When only a parameter count is known,
+the parallelism and memory use a nominal shape (:func:`~flopfolio.workload.transformer.nominal_shape`)
+and the FLOPs stay the napkin count.
 """
 
 from __future__ import annotations
@@ -15,100 +17,154 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flopfolio.catalog.accelerators import Accelerator
-from flopfolio.economics.band import Band
 from flopfolio.errors import InvalidSpecError
-from flopfolio.perf.layout import Layout, choose_layout, fewest_gpus_that_fit
+from flopfolio.perf.defaults import default_global_batch_tokens, default_gpus, default_seq_len
+from flopfolio.perf.goodput import EVAL_FRACTION, PROGRAM_FACTOR, Goodput, goodput
+from flopfolio.perf.parallel import RunShape
+from flopfolio.perf.step_time import StepConstants
+from flopfolio.perf.utilization import ParallelPlan, SearchResult, search
 from flopfolio.units import check_positive
 from flopfolio.workload.flops import FlopCount, napkin_training_flops, training_flops
 from flopfolio.workload.precision import Precision
-from flopfolio.workload.transformer import TransformerSpec
+from flopfolio.workload.transformer import TransformerSpec, nominal_shape
 
-DEFAULT_MFU = 0.40
-DEFAULT_MFU_BAND = (0.30, 0.50)
-USER_MFU_RELATIVE_BAND = 0.10
-RESTART_ALLOWANCE = 0.10
-# Presets carry the longest context a model accepts; pre-training mostly runs shorter sequences.
-DEFAULT_TRAINING_SEQ_CAP = 8192
+USER_MFU_LOG_SD = 0.10  # a measured --mfu: about ±10%
+PROFILE_MFU_LOG_SD = 0.05  # a calibration profile fitted on the user's own runs
+MAX_GPUS = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class Utilization:
+    """The MFU an estimate uses, where it came from, and how uncertain it is."""
+
+    mfu: float
+    hfu: float
+    source: str
+    log_sd: float
 
 
 @dataclass(frozen=True, slots=True)
 class TrainingEstimate:
     spec: TransformerSpec
+    shape_used: TransformerSpec  # the spec, or a nominal shape when only a count was given
     accelerator: Accelerator
     precision: Precision
     tokens: float
     flops: FlopCount
     flops_6nd: float
-    mfu: Band  # low, central, high utilization used
-    mfu_source: str
-    gpu_hours: Band
-    wall_days: Band
-    layout: Layout
+    gpus: int
     gpus_chosen_automatically: bool
+    search: SearchResult
+    utilization: Utilization
+    ideal_gpu_hours: float
+    goodput: Goodput
+    program_factor: float
 
     @property
-    def gpus(self) -> int:
-        return self.layout.gpus
+    def plan(self) -> ParallelPlan:
+        return self.search.best
+
+    @property
+    def ideal_wall_hours(self) -> float:
+        return self.ideal_gpu_hours / self.gpus
+
+    @property
+    def expected_gpu_hours(self) -> float:
+        return self.ideal_gpu_hours * (1.0 + self.goodput.overhead_fraction)
+
+    @property
+    def program_gpu_hours(self) -> float:
+        return self.expected_gpu_hours * self.program_factor
 
 
-def mfu_band(mfu: float | None) -> tuple[Band, str]:
-    if mfu is None:
-        low, high = DEFAULT_MFU_BAND
-        return Band(
-            low, DEFAULT_MFU, high
-        ), f"default {DEFAULT_MFU:.2f} (band {low:.2f}-{high:.2f})"
-    if not 0 < mfu <= 1:
-        raise InvalidSpecError(f"--mfu must be in (0, 1], got {mfu!r}. To fix: write e.g. 0.4.")
-    low = mfu * (1 - USER_MFU_RELATIVE_BAND)
-    high = min(1.0, mfu * (1 + USER_MFU_RELATIVE_BAND))
-    return Band(low, mfu, high), f"user --mfu {mfu:g} (band ±{USER_MFU_RELATIVE_BAND:.0%})"
+def _search(shape: TransformerSpec, precision: Precision, gpus: int, acc: Accelerator, seq: int,
+            batch: float, constants: StepConstants) -> SearchResult:  # fmt: skip
+    run = RunShape(shape, precision, gpus, seq, batch, acc.memory_gib, acc.node_size)
+    result = search(run, acc, constants)
+    if result is None:
+        raise InvalidSpecError(
+            f"No parallel configuration splits {gpus} GPUs for this model (the GPU count must "
+            "factor into tensor × pipeline × data parallel degrees). To fix: use a power of two."
+        )
+    return result
 
 
 def estimate_training(
     spec: TransformerSpec,
     tokens: float,
     accelerator: Accelerator,
+    constants: StepConstants,
     *,
+    model_log_sd: float,
     gpus: int | None = None,
     precision: Precision | None = None,
     mfu: float | None = None,
+    mfu_scale: tuple[float, str] | None = None,
     seq_len: int | None = None,
+    global_batch_tokens: float | None = None,
+    program_factor: float = PROGRAM_FACTOR,
 ) -> TrainingEstimate:
-    """GPU-hours, wall-clock days, FLOPs and memory per GPU for one training run."""
+    """Plan and time a training run. ``mfu`` (measured) overrides the model; ``mfu_scale`` is a
+    calibration profile's (factor, description) applied to the model's MFU."""
     check_positive(tokens, "tokens", upper=1e16)
     precision = precision or accelerator.default_training_precision()
     peak = accelerator.peak(precision)
-    if seq_len is not None:
-        check_positive(seq_len, "sequence length", upper=1e7)
-    else:
-        seq_len = min(spec.seq_len, DEFAULT_TRAINING_SEQ_CAP)
+    if mfu is not None and not 0 < mfu <= 1:
+        raise InvalidSpecError(f"--mfu must be in (0, 1], got {mfu!r}. To fix: write e.g. 0.4.")
+    if not 1.0 <= program_factor <= 20.0:
+        raise InvalidSpecError(
+            f"--program-factor must be between 1 (one run, no experiments) and 20, got {program_factor:g}."
+        )
+    shape = spec if spec.has_shape else nominal_shape(spec.params, spec.name)
+    seq = (
+        int(check_positive(seq_len, "sequence length", upper=1e7))
+        if seq_len
+        else default_seq_len(shape)
+    )
+    batch = global_batch_tokens or default_global_batch_tokens(spec.params)
     automatic = gpus is None
     if gpus is None:
-        gpus = fewest_gpus_that_fit(spec, precision, accelerator.memory_gib, accelerator.node_size)
-    elif gpus < 1 or gpus > 1_000_000:
-        raise InvalidSpecError(f"--gpus must be between 1 and 1,000,000, got {gpus}.")
-    layout = choose_layout(
-        spec, precision, gpus, accelerator.memory_gib, accelerator.node_size, seq_len=seq_len
-    )
-    flops = training_flops(spec, tokens, seq_len)
-    utilization, mfu_source = mfu_band(mfu)
-    ideal_hours = flops.total / peak / 3600.0
-    gpu_hours = Band(
-        low=ideal_hours / utilization.high,
-        central=ideal_hours / utilization.central,
-        high=ideal_hours / utilization.low * (1 + RESTART_ALLOWANCE),
-    )
+        gpus = default_gpus(spec, tokens, accelerator, precision)
+        result = _search(shape, precision, gpus, accelerator, seq, batch, constants)
+        while not result.best.fits and gpus < MAX_GPUS:  # too small to hold the model: grow
+            gpus *= 2
+            result = _search(shape, precision, gpus, accelerator, seq, batch, constants)
+    else:
+        if not 1 <= gpus <= MAX_GPUS:
+            raise InvalidSpecError(f"--gpus must be between 1 and {MAX_GPUS:,}, got {gpus}.")
+        result = _search(shape, precision, gpus, accelerator, seq, batch, constants)
+
+    plan = result.best
+    if mfu is not None:
+        utilization = Utilization(
+            mfu, mfu * plan.hfu / plan.mfu, f"user --mfu {mfu:g}", USER_MFU_LOG_SD
+        )
+    elif mfu_scale is not None:
+        factor, where = mfu_scale
+        scaled = min(1.0, plan.mfu * factor)
+        utilization = Utilization(
+            scaled, min(1.0, plan.hfu * factor),
+            f"model {plan.mfu:.3f} × {factor:.3f} from calibration profile ({where})", PROFILE_MFU_LOG_SD,
+        )  # fmt: skip
+    else:
+        utilization = Utilization(
+            plan.mfu, plan.hfu, "utilization model (fitted on published runs)", model_log_sd
+        )
+    flops = training_flops(spec, tokens, seq)
+    ideal_gpu_hours = flops.total / (peak * utilization.mfu) / 3600.0
     return TrainingEstimate(
         spec=spec,
+        shape_used=shape,
         accelerator=accelerator,
         precision=precision,
         tokens=tokens,
         flops=flops,
         flops_6nd=napkin_training_flops(spec.active_params, tokens),
-        mfu=utilization,
-        mfu_source=mfu_source,
-        gpu_hours=gpu_hours,
-        wall_days=gpu_hours.scale(1.0 / gpus / 24.0),
-        layout=layout,
+        gpus=gpus,
         gpus_chosen_automatically=automatic,
+        search=result,
+        utilization=utilization,
+        ideal_gpu_hours=ideal_gpu_hours,
+        goodput=goodput(gpus, ideal_gpu_hours / gpus, spec.params),
+        program_factor=program_factor * (1.0 + EVAL_FRACTION),
     )

@@ -1,13 +1,17 @@
 """``flopfolio validate``: predictions against published training runs and inference benchmarks.
 
 Input files use exactly the columns of ``shared/data/calibration/training_runs.csv`` and
-``inference_bench.csv``. The training metric is chip-hours, the inference metric is the row's
-``metric`` column (``output_tokens_per_s`` or ``ttft_ms``). ``error = predicted / reported - 1``.
+``inference_bench.csv``. ``error = predicted / reported - 1``.
+
+* Training: the metric is chip-hours, predicted as the **expected run** (the utilization model's
+  fastest configuration, plus failures and restarts). Runs that report a utilization instead (or
+  as well) get a second table: predicted MFU or HFU against theirs, figures the fit never used.
+  ``leave_one_out`` refits the constants without each run and predicts it.
+* Inference: the metric is the row's ``metric`` column (``output_tokens_per_s`` or ``ttft_ms``).
 
 Baselines (DESIGN.md): training, the napkin ``6·N·D`` at a fixed 40% of the dense bf16 peak
 (fp16 where the chip has no bf16); inference, the plain roofline at 100% of peak FLOP/s and
-bandwidth. Rows that cannot be judged (no reported figure, no tokens, unknown hardware) are
-skipped and listed with the reason, never dropped silently.
+bandwidth. Rows that cannot be judged are listed with the reason, never dropped silently.
 """
 
 from __future__ import annotations
@@ -18,14 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flopfolio.catalog.accelerators import Accelerator
 from flopfolio.catalog.catalog import Catalog
 from flopfolio.errors import CatalogError, FlopfolioError
 from flopfolio.perf.inference import estimate_inference
-from flopfolio.perf.training import estimate_training
+from flopfolio.perf.step_time import StepConstants
+from flopfolio.validation.cases import number, precision_from_text, spec_from_row, training_case
 from flopfolio.workload.flops import napkin_training_flops
-from flopfolio.workload.precision import Precision
-from flopfolio.workload.transformer import FeedForward, TransformerSpec
 
 BASELINE_MFU = 0.40
 
@@ -36,6 +38,7 @@ class ValidationRow:
     predicted: float
     reported: float
     baseline: float
+    leave_one_out: float | None = None  # predicted without this row in the fit
 
     @property
     def error(self) -> float:
@@ -46,15 +49,47 @@ class ValidationRow:
         return self.baseline / self.reported - 1
 
 
+@dataclass(frozen=True, slots=True)
+class UtilizationRow:
+    name: str
+    kind: str  # mfu or hfu
+    predicted: float
+    reported: float
+
+    @property
+    def error(self) -> float:
+        return self.predicted / self.reported - 1
+
+
+def _median_abs(values: list[float]) -> float | None:
+    return statistics.median(abs(v) for v in values) if values else None
+
+
 @dataclass
 class ValidationReport:
     kind: str
     rows: list[ValidationRow] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    utilization: list[UtilizationRow] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        errors = [abs(r.error) for r in self.rows]
-        baseline = [abs(r.baseline_error) for r in self.rows]
+        errors = [r.error for r in self.rows]
+        loo = [r.leave_one_out / r.reported - 1 for r in self.rows if r.leave_one_out is not None]
+        summary: dict[str, Any] = {
+            "n": len(self.rows),
+            "skipped": len(self.skipped),
+            "median_abs_error": _median_abs(errors),
+            "max_abs_error": max((abs(e) for e in errors), default=None),
+            "baseline_median_abs_error": _median_abs([r.baseline_error for r in self.rows]),
+            "baseline_max_abs_error": max((abs(r.baseline_error) for r in self.rows), default=None),
+        }
+        if loo:
+            summary["leave_one_out_median_abs_error"] = _median_abs(loo)
+            summary["leave_one_out_max_abs_error"] = max(abs(e) for e in loo)
+        if self.utilization:
+            summary["utilization_median_abs_error"] = _median_abs(
+                [u.error for u in self.utilization]
+            )
         return {
             "kind": self.kind,
             "rows": [
@@ -65,78 +100,26 @@ class ValidationReport:
                     "error": r.error,
                     "baseline": r.baseline,
                     "baseline_error": r.baseline_error,
+                    "leave_one_out": r.leave_one_out,
+                    "leave_one_out_error": None
+                    if r.leave_one_out is None
+                    else r.leave_one_out / r.reported - 1,
                 }
                 for r in self.rows
             ],
+            "utilization": [
+                {
+                    "name": u.name,
+                    "kind": u.kind,
+                    "predicted": u.predicted,
+                    "reported": u.reported,
+                    "error": u.error,
+                }
+                for u in self.utilization
+            ],
             "skipped": [{"name": n, "reason": why} for n, why in self.skipped],
-            "summary": {
-                "n": len(self.rows),
-                "skipped": len(self.skipped),
-                "median_abs_error": statistics.median(errors) if errors else None,
-                "max_abs_error": max(errors) if errors else None,
-                "baseline_median_abs_error": statistics.median(baseline) if baseline else None,
-            },
+            "summary": summary,
         }
-
-
-def _num(row: dict[str, str], column: str) -> float | None:
-    raw = (row.get(column) or "").strip()
-    try:
-        return float(raw) if raw else None
-    except ValueError:
-        return None
-
-
-def _spec(row: dict[str, str], params_column: str) -> TransformerSpec:
-    """The row's shape if complete (the FFN kind chosen to match the published count), else the
-    bare parameter count."""
-    total = _num(row, params_column) or 0.0
-    active = _num(row, "params_active") or 0.0
-    shape = {
-        k: int(_num(row, k) or 0)
-        for k in ("layers", "hidden", "heads", "kv_heads", "ffn_hidden", "vocab")
-    }
-    if row.get("architecture", "dense") == "dense" and all(
-        shape[k] for k in ("layers", "hidden", "heads", "ffn_hidden", "vocab")
-    ):
-        seq = int(_num(row, "seq_len") or 2048)
-        candidates = [
-            TransformerSpec(
-                name=row["name"],
-                layers=shape["layers"],
-                hidden=shape["hidden"],
-                heads=shape["heads"],
-                kv_heads=shape["kv_heads"],
-                ffn_hidden=shape["ffn_hidden"],
-                vocab=shape["vocab"],
-                seq_len=seq,
-                feed_forward=ff,
-            )
-            for ff in (FeedForward.GATED, FeedForward.MLP)
-        ]
-        best = min(candidates, key=lambda s: abs(s.params / total - 1) if total else 0)
-        if not total or abs(best.params / total - 1) < 0.10:
-            return best
-    return TransformerSpec.from_params(total, active if active < total else 0.0, name=row["name"])
-
-
-def _precision(text: str, supported: tuple[Precision, ...]) -> Precision | None:
-    lowered = text.lower()
-    for precision in (Precision.FP8, Precision.BF16, Precision.FP16, Precision.FP32):
-        if precision.value in lowered and precision in supported:
-            return precision
-    return None
-
-
-def _row_setup(
-    row: dict[str, str], catalog: Catalog
-) -> tuple[Accelerator, TransformerSpec, Precision]:
-    """The row's accelerator, model and precision (the chip's default when the text names none)."""
-    acc = catalog.accelerator(row.get("hardware", ""))
-    precision = (
-        _precision(row.get("precision", ""), acc.precisions) or acc.default_training_precision()
-    )
-    return acc, _spec(row, "params_total"), precision
 
 
 def read_rows(path: Path | str) -> list[dict[str, str]]:
@@ -147,29 +130,53 @@ def read_rows(path: Path | str) -> list[dict[str, str]]:
         raise CatalogError(f"Cannot read {path}: {exc.strerror}.") from None
 
 
-def validate_training(rows: list[dict[str, str]], catalog: Catalog) -> ValidationReport:
+def validate_training(
+    rows: list[dict[str, str]], catalog: Catalog, *, leave_one_out: bool = False
+) -> ValidationReport:
+    from flopfolio.validation import fit
+
     report = ValidationReport("training")
+    constants = StepConstants(*catalog.utilization.values)
+    prepared = []
     for row in rows:
-        name = row.get("name", "?")
-        reported, tokens = _num(row, "reported_chip_hours"), _num(row, "tokens")
-        missing = [c for c in ("reported_chip_hours", "tokens", "params_total") if not _num(row, c)]
-        if missing or not reported or not tokens:
-            report.skipped.append((name, f"no {' or '.join(missing)} to judge against"))
+        case = training_case(row, catalog)
+        if isinstance(case, str):
+            report.skipped.append((row.get("name", "?"), case))
             continue
-        try:
-            acc, spec, precision = _row_setup(row, catalog)
-            chips = int(_num(row, "num_chips") or 0) or None
-            estimate = estimate_training(spec, tokens, acc, gpus=chips, precision=precision)
-        except FlopfolioError as exc:
-            report.skipped.append((name, str(exc)))
+        ready = fit.prepare(case)
+        if ready is None:
+            report.skipped.append(
+                (case.name, f"no parallel configuration fits {case.gpus} × {case.accelerator.id}")
+            )
             continue
-        bf16 = acc.default_training_precision()
-        baseline = (
-            napkin_training_flops(spec.active_params, tokens)
-            / (acc.peak(bf16) * BASELINE_MFU)
-            / 3600
-        )
-        report.rows.append(ValidationRow(name, estimate.gpu_hours.central, reported, baseline))
+        prepared.append(ready)
+    held_out = fit.leave_one_out(prepared) if leave_one_out else {}
+    for p in prepared:
+        case = p.case
+        if case.reported_chip_hours and case.tokens:
+            peak16 = case.accelerator.peak(case.accelerator.default_training_precision())
+            baseline = (
+                napkin_training_flops(case.spec.active_params, case.tokens)
+                / (peak16 * BASELINE_MFU)
+                / 3600
+            )
+            loo = held_out.get(case.name)
+            report.rows.append(
+                ValidationRow(
+                    case.name,
+                    fit.predict_chip_hours(p, constants)[1],
+                    case.reported_chip_hours,
+                    baseline,
+                    None if loo is None else (1 + loo) * case.reported_chip_hours,
+                )
+            )
+        if case.reported_utilization and case.utilization_kind:
+            predicted = fit.predict_utilization(p, constants)
+            report.utilization.append(
+                UtilizationRow(
+                    case.name, case.utilization_kind, predicted, case.reported_utilization
+                )
+            )
     return report
 
 
@@ -177,23 +184,25 @@ def validate_inference(rows: list[dict[str, str]], catalog: Catalog) -> Validati
     report = ValidationReport("inference")
     for row in rows:
         name = row.get("name", "?")
-        metric, value = row.get("metric", ""), _num(row, "value")
+        metric, value = row.get("metric", ""), number(row, "value")
         if metric not in ("output_tokens_per_s", "ttft_ms") or not value:
             report.skipped.append(
                 (name, f"metric {metric!r} with value {row.get('value')!r} is not judged")
             )
             continue
         try:
-            acc, spec, precision = _row_setup(row, catalog)
+            acc = catalog.accelerator(row.get("hardware", ""))
+            spec = spec_from_row(row)
             batch_text = (row.get("batch") or "1").strip().lower()
             batch_max = batch_text == "max"
-            batch = None if batch_max else int(float(batch_text))
             common: dict[str, Any] = {
-                "input_tokens": int(_num(row, "input_len") or 0),
-                "output_tokens": int(_num(row, "output_len") or 0),
-                "gpus": int(_num(row, "num_chips") or 1),
-                "precision": precision, "batch": batch, "batch_max": batch_max,
-            }  # fmt: skip
+                "input_tokens": int(number(row, "input_len") or 0),
+                "output_tokens": int(number(row, "output_len") or 0),
+                "gpus": int(number(row, "num_chips") or 1),
+                "precision": precision_from_text(row.get("precision", ""), acc),
+                "batch": None if batch_max else int(float(batch_text)),
+                "batch_max": batch_max,
+            }
             est = estimate_inference(spec, acc, **common)
             roof = estimate_inference(
                 spec, acc, compute_efficiency=1.0, bandwidth_efficiency=1.0, **common
@@ -209,11 +218,11 @@ def validate_inference(rows: list[dict[str, str]], catalog: Catalog) -> Validati
     return report
 
 
-def validate_file(kind: str, path: Path | str, catalog: Catalog) -> ValidationReport:
-    validators = {"training": validate_training, "inference": validate_inference}
-    if kind not in validators:
-        raise CatalogError(f"Unknown validation kind {kind!r}. To fix: use training or inference.")
-    return validators[kind](read_rows(path), catalog)
-
-
-__all__ = ["ValidationReport", "ValidationRow", "validate_file"]
+def validate_file(
+    kind: str, path: Path | str, catalog: Catalog, *, leave_one_out: bool = False
+) -> ValidationReport:
+    if kind == "training":
+        return validate_training(read_rows(path), catalog, leave_one_out=leave_one_out)
+    if kind == "inference":
+        return validate_inference(read_rows(path), catalog)
+    raise CatalogError(f"Unknown validation kind {kind!r}. To fix: use training or inference.")

@@ -240,3 +240,30 @@ class TransformerSpec:
         cls, params: float, active_params: float = 0.0, name: str = "custom"
     ) -> TransformerSpec:
         return cls(name=name, params_override=params, active_params_override=active_params)
+
+
+NOMINAL_ASPECT_RATIO = 128  # hidden / layers: GPT-3 175B has 12288 / 96
+NOMINAL_HEAD_DIM = 128
+NOMINAL_VOCAB = 32_000
+
+
+def nominal_shape(params: float, name: str = "nominal") -> TransformerSpec:
+    """A plausible dense shape with about ``params`` parameters, for when only the count is known:
+    ``12·L·h²`` in the layers with ``h ≈ 128·L`` (GPT-3's aspect ratio), an MLP of ``4h`` and a
+    32k vocabulary. Used for memory and parallelism only; FLOPs stay the napkin count."""
+    layers = max(2, round((params / (12 * NOMINAL_ASPECT_RATIO**2)) ** (1 / 3)))
+    core = params
+    for _ in range(3):  # leave room for the two embedding tables
+        width = (core / (12 * layers)) ** 0.5
+        step = NOMINAL_HEAD_DIM * (8 if width >= 4096 else 1)  # 8-way-divisible heads when large
+        hidden = max(NOMINAL_HEAD_DIM, round(width / step) * step)
+        core = max(params * 0.5, params - 2 * NOMINAL_VOCAB * hidden)
+    return TransformerSpec(
+        name=name,
+        layers=layers,
+        hidden=hidden,
+        heads=hidden // NOMINAL_HEAD_DIM,
+        ffn_hidden=4 * hidden,
+        feed_forward=FeedForward.MLP,
+        vocab=NOMINAL_VOCAB,
+    )

@@ -1,0 +1,184 @@
+"""Every parallel training configuration of a run, as NumPy arrays, with its memory per GPU.
+
+A configuration splits ``N`` GPUs as ``N = t · p · c · d``: tensor parallel ``t`` (Megatron, with
+sequence parallelism, inside a node), pipeline parallel ``p`` (1F1B, optionally interleaved with
+``v`` model chunks per GPU), context parallel ``c`` (ring attention over the sequence) and data
+parallel ``d``; MoE models add expert parallel ``e`` (experts spread over ``e`` of the ``d``
+replicas). Each replica runs ``m`` micro-batches of ``b`` sequences per optimizer step, so the
+global batch is ``d · m · b`` sequences. Training state may be sharded across the data-parallel
+group (ZeRO-1/2/3, FSDP = ZeRO-3) and activations recomputed (none, selective, full).
+
+Memory per GPU is taken on the first pipeline stage, the fullest:
+
+* state: ``Ψ_gpu · (2 + 2 + 12)`` bytes for bf16 Adam (``workload/memory.py``), each part divided by
+  ``d`` when its ZeRO stage shards it; ``Ψ_gpu`` = the stage's share of the weights, ``/t``, with
+  routed experts also ``/e``, and the embedding table (``/t``);
+* activations: Korthikanti et al. 2022 per layer (``workload/memory.py``), divided by ``t·c``,
+  times ``L/p`` layers, times the micro-batches in flight on the first stage under 1F1B,
+  ``min(p, m)``, times ``1 + (p-1)/(p·v)`` for the interleaved schedule (their §4.2.3);
+* fp32 logits for the loss, ``4·s·b·V/(t·c)``, and a flat framework allowance.
+
+Everything is computed for the whole grid at once (no Python loop over configurations), which is
+what makes searching 16,384 GPUs take milliseconds.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from flopfolio.units import GIB
+from flopfolio.workload.memory import Recompute, Sharding, training_state_bytes
+from flopfolio.workload.precision import Precision
+from flopfolio.workload.transformer import TransformerSpec
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    Array = npt.NDArray[np.float64]
+    Mask = npt.NDArray[np.bool_]
+
+FRAMEWORK_OVERHEAD_GIB = 2.0  # CUDA context, NCCL buffers, allocator fragmentation
+USABLE_MEMORY_FRACTION = 0.95
+MICRO_BATCHES = (1, 2, 4, 8)
+INTERLEAVE = (1, 2, 4)
+RECOMPUTE_ORDER = (Recompute.NONE, Recompute.SELECTIVE, Recompute.FULL)
+SHARDING_ORDER = (Sharding.NONE, Sharding.ZERO1, Sharding.ZERO2, Sharding.ZERO3)
+# Context parallelism only pays for long sequences.
+CONTEXT_PARALLEL_MIN_SEQ = 8192
+
+
+@dataclass(frozen=True, slots=True)
+class RunShape:
+    """What is fixed for a run: the model, the precision and the cluster."""
+
+    spec: TransformerSpec
+    precision: Precision
+    gpus: int
+    seq_len: int
+    global_batch_tokens: float
+    memory_gib: float
+    node_size: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigGrid:
+    """Parallel configurations (one per array element) and their memory per GPU in bytes."""
+
+    t: Array
+    p: Array
+    c: Array
+    d: Array
+    e: Array
+    b: Array  # micro-batch, sequences
+    m: Array  # micro-batches per replica per step
+    v: Array  # interleaved chunks per GPU
+    zero: Array  # index into SHARDING_ORDER
+    recompute: Array  # index into RECOMPUTE_ORDER
+    params_per_gpu: Array  # weights held (before ZeRO sharding)
+    state_bytes: Array
+    activation_bytes: Array
+    logits_bytes: Array
+
+    @property
+    def memory_bytes(self) -> Array:
+        return (
+            self.state_bytes
+            + self.activation_bytes
+            + self.logits_bytes
+            + FRAMEWORK_OVERHEAD_GIB * GIB
+        )
+
+    def __len__(self) -> int:
+        return int(self.t.shape[0])
+
+
+def _divisors(n: int) -> list[int]:
+    return [k for k in range(1, n + 1) if n % k == 0]
+
+
+def _powers_of_two(limit: int) -> list[int]:
+    return [1 << i for i in range(int(math.log2(max(limit, 1))) + 1)]
+
+
+def layer_params(spec: TransformerSpec) -> tuple[float, float]:
+    """Parameters per layer as (dense part, routed experts), averaged over the layers."""
+    if not spec.has_shape:
+        raise ValueError("the parallelism model needs a model shape")
+    total_layers = spec.params - spec.embedding_params()
+    if not spec.experts:
+        return total_layers / spec.layers, 0.0
+    routed = spec.moe_layers * spec.experts * spec.expert_params()
+    return (total_layers - routed) / spec.layers, routed / spec.layers
+
+
+def enumerate_configs(run: RunShape) -> ConfigGrid:
+    """Every configuration whose degrees divide the cluster and the model, with its memory."""
+    import numpy as np
+
+    spec, n = run.spec, run.gpus
+    # KV heads fewer than t are replicated (MQA/GQA), so only the query heads must divide.
+    t_opts = [t for t in _powers_of_two(min(run.node_size, n)) if spec.heads % t == 0]
+    c_opts = _powers_of_two(8) if run.seq_len >= CONTEXT_PARALLEL_MIN_SEQ else [1]
+    p_opts = [p for p in _divisors(spec.layers) if n % p == 0]
+    e_opts = [e for e in _divisors(spec.experts) if n % e == 0] if spec.experts else [1]
+    grid = (
+        np.array(
+            np.meshgrid(
+                t_opts,
+                p_opts,
+                c_opts,
+                e_opts,
+                MICRO_BATCHES,
+                INTERLEAVE,
+                range(len(SHARDING_ORDER)),
+                range(len(RECOMPUTE_ORDER)),
+                indexing="ij",
+            )
+        )
+        .reshape(8, -1)
+        .astype(np.float64)
+    )
+    t, p, c, e, b, v, zero, rc = grid
+    d = n / (t * p * c)
+    seqs_per_step = run.global_batch_tokens / run.seq_len
+    m = np.ceil(seqs_per_step / (np.maximum(d, 1) * b))
+    keep = (
+        (np.mod(n, t * p * c) == 0)
+        & (np.mod(d, e) == 0)
+        & ((v == 1) | ((p > 1) & (np.mod(spec.layers / p, v) == 0)))
+        & ((d > 1) | (zero == 0))  # sharding over one replica is the same as none
+        & ((p == 1) | (zero <= 1))  # ZeRO-2/3 do not combine with pipelining (DeepSpeed, Megatron)
+        & (d * b <= seqs_per_step)  # the global batch must cover one micro-batch per replica
+    )
+    t, p, c, e, b, v, zero, rc, d, m = (x[keep] for x in (t, p, c, e, b, v, zero, rc, d, m))
+
+    dense_layer, routed_layer = layer_params(spec)
+    embed = spec.vocab * spec.hidden
+    params_gpu = (spec.layers / p) * (dense_layer / t + routed_layer / (t * e)) + embed / t
+    state = training_state_bytes(run.precision)
+    state_bytes = params_gpu * (
+        state.weights / np.where(zero >= 3, d, 1)
+        + state.gradients / np.where(zero >= 2, d, 1)
+        + state.optimizer / np.where(zero >= 1, d, 1)
+    )
+    s, h = float(run.seq_len), float(spec.hidden)
+    per_layer = np.where(
+        rc == 2,
+        2.0 * s * b * h,
+        34.0 * s * b * h + np.where(rc == 0, 5.0 * spec.heads * s * s * b, 0.0),
+    ) / (t * c)
+    in_flight = np.minimum(p, m) * np.where(v > 1, 1.0 + (p - 1) / (p * v), 1.0)
+    activations = per_layer * (spec.layers / p) * in_flight
+    logits = 4.0 * s * b * spec.vocab / (t * c)
+    return ConfigGrid(
+        t, p, c, d, e, b, m, v, zero, rc, params_gpu, state_bytes, activations, logits
+    )
+
+
+def fits(grid: ConfigGrid, memory_gib: float) -> Mask:
+    """Boolean mask of the configurations that fit in the device's usable memory."""
+    result: Mask = grid.memory_bytes <= memory_gib * USABLE_MEMORY_FRACTION * GIB
+    return result

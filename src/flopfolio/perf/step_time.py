@@ -1,0 +1,241 @@
+"""Time of one optimizer step for every configuration of a :class:`ConfigGrid`, and the MFU.
+
+Per micro-batch, on one GPU (``tok = s·b`` tokens through ``L/p`` layers):
+
+* matmuls: ``F_hw · tok / (t·p·c) / (peak · ε(g))`` where ``F_hw`` is hardware FLOPs per token
+  (model FLOPs plus what recomputation re-runs) and ``ε(g) = ε_max · g / (g + g₀)``: a GEMM whose
+  per-GPU width is small (a small model, or a wide tensor-parallel split) runs further from peak.
+  The width is measured against the chip's ridge point: ``g = (h/t) · R₀ / (peak/bandwidth)``, so
+  a chip with more FLOP/s per byte of bandwidth (H100 over A100) needs wider matrices to saturate;
+  ``R₀`` = :data:`REFERENCE_RIDGE_FLOP_PER_BYTE`, about the A100's;
+* memory-bound operations (norms, activations, dropout, residuals, softmax): ``κ · h · tok / (t·c)``
+  bytes per layer over the memory bandwidth (``×4/3`` with full recomputation);
+* tensor parallel: 4 all-reduce-sized collectives per layer (6 with full recomputation) of
+  ``tok·h·2/c`` bytes, ring cost ``2(t-1)/t`` over the intra-node link, not overlapped;
+* context parallel: K and V gathered around the ring, forward and backward;
+* expert parallel (MoE): two all-to-alls forward and two backward of the routed tokens;
+* pipeline: point-to-point activations between stages, and the bubble ``(p-1)/(v·m)``; stages
+  are cut by layers, so the last one, which also computes the logits, sets the pace;
+
+and data parallelism over the link that spans the group. Without ZeRO-3 the gradients are
+all-reduced once per step (2 model-sized transfers, ring cost ``(d-1)/d``), overlapping only the
+last micro-batch's backward pass; with ZeRO-3 (FSDP) the weights are gathered again for every
+micro-batch's forward and backward and the gradients reduce-scattered (3 transfers per
+micro-batch), overlapping that micro-batch's compute. Only a share ``ω`` of the compute time can
+hide communication: ``exposed = max(0, transfer − ω · compute)``. Then the optimizer update
+(memory-bound, 16 B/param read and written).
+``step = m·(micro-batch time + exposed ZeRO-3)·(1 + bubble) + exposed all-reduce + optimizer``.
+
+MFU = model FLOPs of the step / (N · peak · step); HFU uses hardware FLOPs. ``ε_max, g₀, κ, ω``
+are the fitted constants (:class:`StepConstants`); everything else comes from the catalog.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from flopfolio.catalog.accelerators import Accelerator
+from flopfolio.perf.parallel import ConfigGrid, RunShape
+from flopfolio.workload.flops import attention_flops_per_token_forward, training_flops
+
+if TYPE_CHECKING:
+    from flopfolio.perf.parallel import Array
+
+# Interconnect figures missing from the catalog: PCIe Gen4 x16 one way, and 100 GbE shared by 8.
+FALLBACK_INTRA_GB_PER_S = 32.0
+FALLBACK_SCALE_OUT_GB_PER_S = 1.5625
+# A100: 312 TFLOP/s over 2.0 TB/s ≈ 156 FLOP per byte.
+REFERENCE_RIDGE_FLOP_PER_BYTE = 150.0
+
+
+@dataclass(frozen=True, slots=True)
+class StepConstants:
+    """The utilization model's fitted constants (see the module docstring)."""
+
+    matmul_efficiency_max: float  # ε_max
+    matmul_half_width: float  # g₀, the per-GPU GEMM width at which ε = ε_max / 2
+    elementwise_bytes_per_hidden: float  # κ
+    dp_overlap: float  # ω
+
+    def as_tuple(self) -> tuple[float, float, float, float]:
+        return (
+            self.matmul_efficiency_max,
+            self.matmul_half_width,
+            self.elementwise_bytes_per_hidden,
+            self.dp_overlap,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StepParts:
+    """Seconds per configuration, before the fitted constants are applied where they enter.
+
+    ``ideal_matmul`` is matmul time at 100% of peak; ``width`` the per-GPU GEMM width;
+    ``elementwise_per_kappa`` the memory-bound time per unit of κ; ``comm`` the exposed
+    per-micro-batch communication; ``dp_micro`` the ZeRO-3 transfer per micro-batch; ``dp_step``
+    the once-per-step gradient all-reduce; ``optimizer`` the update.
+    """
+
+    ideal_matmul: Array
+    width: Array
+    elementwise_per_kappa: Array
+    comm: Array
+    bubble: Array
+    micro_batches: Array
+    dp_micro: Array
+    dp_step: Array
+    optimizer: Array
+    model_flops_per_step_per_gpu: Array
+    hardware_flops_per_step_per_gpu: Array
+    peak: float
+
+
+def ring_seconds(acc: Accelerator, volume: Array, group: Array, stride: Array) -> Array:
+    """One ring pass (all-gather or reduce-scatter; an all-reduce is two) of ``volume`` bytes per
+    GPU over a group of ``group`` GPUs whose members sit ``stride`` ranks apart.
+
+    Hierarchical, as NCCL does it: the ``g`` members inside a node exchange over the intra-node
+    link, ``(g-1)/g`` of the volume; each then carries ``1/g`` of it across the ``n`` nodes over its
+    own scale-out link, ``(n-1)/n`` of that. A group inside one node never touches the network.
+    """
+    import numpy as np
+
+    inside = (acc.intra_node_gb_per_s or FALLBACK_INTRA_GB_PER_S) * 1e9
+    outside = (acc.scale_out_gb_per_s or FALLBACK_SCALE_OUT_GB_PER_S) * 1e9
+    in_node = np.clip(acc.node_size // np.maximum(stride, 1), 1, group)
+    nodes = group / in_node
+    result: Array = (
+        volume * (in_node - 1) / in_node / inside + volume / in_node * (nodes - 1) / nodes / outside
+    )
+    return result
+
+
+def _link(acc: Accelerator, span: Array) -> Array:
+    """Bytes/s between two GPUs ``span`` ranks apart: intra-node if within a node."""
+    import numpy as np
+
+    inside = (acc.intra_node_gb_per_s or FALLBACK_INTRA_GB_PER_S) * 1e9
+    outside = (acc.scale_out_gb_per_s or FALLBACK_SCALE_OUT_GB_PER_S) * 1e9
+    result: Array = np.where(span < acc.node_size, inside, outside)
+    return result
+
+
+def step_parts(run: RunShape, grid: ConfigGrid, acc: Accelerator) -> StepParts:
+    import numpy as np
+
+    spec, s = run.spec, float(run.seq_len)
+    t, p, c, d, e, b, m, v, rc = (
+        grid.t,
+        grid.p,
+        grid.c,
+        grid.d,
+        grid.e,
+        grid.b,
+        grid.m,
+        grid.v,
+        grid.recompute,
+    )
+    peak = acc.peak(run.precision)
+    h = float(spec.hidden)
+    tok = s * b
+    layers_gpu = spec.layers / p
+
+    model_per_token = training_flops(spec, 1.0, run.seq_len).per_token
+    attention_fwd = attention_flops_per_token_forward(spec, s / 2)
+    forward = model_per_token / 3.0
+    hw_per_token = model_per_token + np.where(
+        rc == 2, forward, np.where(rc == 1, attention_fwd, 0.0)
+    )
+    # The last pipeline stage also computes the logits (2·V·h per token, ×3 with the backward):
+    # stages are cut by layers, so that stage is the slowest and sets the pace.
+    logits = 6.0 * spec.vocab * h
+    layers_share = (hw_per_token - logits) / p
+    ideal_matmul = (layers_share + logits) * tok / (t * c) / peak
+
+    recompute_factor = np.where(rc == 2, 4.0 / 3.0, 1.0)
+    elementwise = h * tok / (t * c) * layers_gpu * recompute_factor / (acc.memory_bw_gb_per_s * 1e9)
+
+    one = np.ones_like(t)
+    bytes_act = tok * h * 2.0 / c
+    # Each collective is an all-gather + reduce-scatter pair (sequence parallel): two ring passes.
+    tp_collectives = np.where(rc == 2, 6.0, 4.0)
+    tp = tp_collectives * 2.0 * ring_seconds(acc, bytes_act, t, one) * layers_gpu
+
+    kv_width = (
+        (spec.mla.kv_lora_rank + spec.mla.qk_rope_head_dim)
+        if spec.mla
+        else 2 * spec.kv_head_count * spec.head_size
+    )
+    cp_bytes = (c - 1) / c * tok / c * kv_width * 2.0 * 3.0
+    cp = np.where(c > 1, cp_bytes / _link(acc, t * c), 0.0) * layers_gpu
+
+    if spec.experts:
+        routed = tok / (t * c) * spec.experts_active * h * 2.0
+        moe_share = spec.moe_layers / spec.layers
+        ep = (
+            np.where(e > 1, 4.0 * routed * (e - 1) / e / _link(acc, t * e), 0.0)
+            * layers_gpu
+            * moe_share
+        )
+    else:
+        ep = np.zeros_like(t)
+
+    # Stages sit t·c·d ranks apart (Megatron's tp-cp-dp-pp order): usually on other nodes.
+    pp = np.where(p > 1, 2.0 * v * tok * h * 2.0 / (t * c) / _link(acc, t * c * d), 0.0)
+    bubble = (p - 1) / (v * m)
+
+    model_transfer = ring_seconds(acc, grid.params_per_gpu * 2.0, d, t * c)
+    zero3 = grid.zero >= 3
+    optimizer = (
+        grid.params_per_gpu
+        / np.where(grid.zero >= 1, d, 1.0)
+        * 16.0
+        * 2.0
+        / (acc.memory_bw_gb_per_s * 1e9)
+    )
+
+    tokens_per_step_gpu = tok * m / (t * p * c)
+    return StepParts(
+        ideal_matmul=ideal_matmul,
+        width=h / t * REFERENCE_RIDGE_FLOP_PER_BYTE / (peak / (acc.memory_bw_gb_per_s * 1e9)),
+        elementwise_per_kappa=elementwise,
+        comm=tp + cp + ep + pp,
+        bubble=bubble,
+        micro_batches=m,
+        dp_micro=np.where(zero3, 3.0 * model_transfer, 0.0),
+        dp_step=np.where(zero3, 0.0, 2.0 * model_transfer),
+        optimizer=optimizer,
+        model_flops_per_step_per_gpu=model_per_token * tokens_per_step_gpu,
+        hardware_flops_per_step_per_gpu=hw_per_token * tokens_per_step_gpu,
+        peak=peak,
+    )
+
+
+def step_seconds(parts: StepParts, k: StepConstants) -> Array:
+    """Seconds per optimizer step for every configuration."""
+    import numpy as np
+
+    efficiency = k.matmul_efficiency_max * parts.width / (parts.width + k.matmul_half_width)
+    compute = (
+        parts.ideal_matmul / efficiency
+        + k.elementwise_bytes_per_hidden * parts.elementwise_per_kappa
+    )
+    zero3_exposed = np.maximum(0.0, parts.dp_micro - k.dp_overlap * compute)
+    micro = compute + parts.comm + zero3_exposed
+    # The all-reduce can only hide behind the last micro-batch's backward pass (2/3 of its compute).
+    allreduce_exposed = np.maximum(0.0, parts.dp_step - k.dp_overlap * compute * 2.0 / 3.0)
+    result: Array = (
+        parts.micro_batches * micro * (1.0 + parts.bubble) + allreduce_exposed + parts.optimizer
+    )
+    return result
+
+
+def mfu(parts: StepParts, seconds: Array) -> Array:
+    result: Array = parts.model_flops_per_step_per_gpu / (parts.peak * seconds)
+    return result
+
+
+def hfu(parts: StepParts, seconds: Array) -> Array:
+    result: Array = parts.hardware_flops_per_step_per_gpu / (parts.peak * seconds)
+    return result

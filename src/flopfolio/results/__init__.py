@@ -1,0 +1,1 @@
+"""Estimate results: what the CLI prints, the service serves and ``--explain`` derives."""

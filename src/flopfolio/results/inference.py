@@ -1,0 +1,99 @@
+"""The result of a serving estimate, as the JSON contract and as a derivation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flopfolio.economics.band import Band
+from flopfolio.economics.pricing import PriceChoice
+from flopfolio.model_input import ModelChoice
+from flopfolio.perf.inference import InferenceEstimate
+from flopfolio.results.common import accelerator_dict, price_dict
+
+
+@dataclass(frozen=True, slots=True)
+class InferenceResult:
+    model: ModelChoice
+    estimate: InferenceEstimate
+    price: PriceChoice | None
+
+    @property
+    def usd_per_million_output_tokens(self) -> Band | None:
+        e = self.estimate
+        if self.price is None or e.output_tokens == 0:
+            return None
+        tps = e.output_tokens_per_s
+        per_hour = self.price.usd_per_gpu_hour.scale(e.gpus * 1e6 / 3600.0)
+        # cheapest: low price at the fastest throughput; dearest: high price at the slowest.
+        return Band(
+            per_hour.low / tps.high, per_hour.central / tps.central, per_hour.high / tps.low
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        e, usd = self.estimate, self.usd_per_million_output_tokens
+        tps = e.output_tokens_per_s
+        return {
+            "flops_per_token": e.flops_per_token.per_token,
+            "flops_per_token_2n": e.flops_per_token_2n,
+            "flops_convention": e.flops_per_token.convention.value,
+            "batch": e.batch,
+            "max_batch": e.max_batch,
+            "gpus": e.gpus,
+            "ttft_ms": e.central.ttft_s * 1e3,
+            "ttft_ms_low": e.fast.ttft_s * 1e3,
+            "ttft_ms_high": e.slow.ttft_s * 1e3,
+            "tpot_ms": e.central.tpot_s * 1e3,
+            "tpot_ms_low": e.fast.tpot_s * 1e3,
+            "tpot_ms_high": e.slow.tpot_s * 1e3,
+            "output_tokens_per_s": tps.central,
+            "output_tokens_per_s_low": tps.low,
+            "output_tokens_per_s_high": tps.high,
+            "memory_per_gpu_gib": e.memory_per_gpu_gib,
+            "fits": e.fits,
+            "usd_per_million_output_tokens": usd.central if usd else None,
+            "usd_per_million_output_tokens_low": usd.low if usd else None,
+            "usd_per_million_output_tokens_high": usd.high if usd else None,
+            "assumptions": {
+                "model": self.model.description,
+                "model_source": self.model.source,
+                "params": e.spec.params,
+                "active_params": e.spec.active_params,
+                "accelerator": accelerator_dict(e.accelerator),
+                "precision": e.precision.value,
+                "input_tokens": e.input_tokens,
+                "output_tokens": e.output_tokens,
+                "batch_rule": "largest batch the KV cache allows"
+                if e.batch_is_max
+                else "user --batch (default 1)",
+                "gpus_chosen": "fewest that hold the weights"
+                if e.gpus_chosen_automatically
+                else "user --gpus",
+                "compute_efficiency": e.efficiency.compute,
+                "bandwidth_efficiency": e.efficiency.bandwidth,
+                "decode_bound": e.central.decode_bound,
+                "weights_gib": e.weights_gib,
+                "kv_cache_gib": e.kv_cache_gib,
+                "model_basis": "roofline v1: prefill compute-bound, decode bandwidth-bound; no TP communication",
+                "price": price_dict(self.price),
+            },
+        }
+
+    def explain(self) -> list[str]:
+        e, d = self.estimate, self.to_dict()
+        return [
+            f"Model: {self.model.description}"
+            + (f" [{self.model.source}]" if self.model.source else ""),
+            f"FLOPs per token: {e.flops_per_token.per_token:.4g} ({e.flops_per_token.convention.value});"
+            f" napkin 2N = {e.flops_per_token_2n:.4g}",
+            f"Accelerator: {e.gpus} x {e.accelerator.id}, {e.precision.value}; "
+            f"efficiency compute {e.efficiency.compute:.2f}, bandwidth {e.efficiency.bandwidth:.2f}",
+            f"Memory: weights {e.weights_gib:.1f} GiB + KV cache {e.kv_cache_gib:.1f} GiB "
+            f"= {e.memory_per_gpu_gib:.1f} GiB per GPU ({'fits' if e.fits else 'DOES NOT FIT'})",
+            f"Batch {e.batch} (max the KV cache allows: {e.max_batch})",
+            f"Prefill (TTFT): {d['ttft_ms']:.1f} ms; decode (TPOT): {d['tpot_ms']:.2f} ms, "
+            f"{e.central.decode_bound}-bound",
+            f"Throughput: {d['output_tokens_per_s']:,.0f} output tokens/s "
+            f"({d['output_tokens_per_s_low']:,.0f}-{d['output_tokens_per_s_high']:,.0f})",
+            "Price: " + (self.price.basis if self.price else "none in catalog; pass --price"),
+        ]

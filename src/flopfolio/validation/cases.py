@@ -1,0 +1,131 @@
+"""Rows of the calibration CSVs turned into runs the models can predict.
+
+Columns are those of ``shared/data/calibration/*.csv``; empty cells mean unknown. A training row
+needs reported chip-hours, tokens and a parameter count to be judged; the rest has defaults
+(:mod:`flopfolio.perf.defaults`), and every default used is named in the row's assumptions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flopfolio.catalog.accelerators import Accelerator
+from flopfolio.catalog.catalog import Catalog
+from flopfolio.errors import FlopfolioError
+from flopfolio.perf.defaults import default_global_batch_tokens, default_gpus, default_seq_len
+from flopfolio.workload.precision import Precision
+from flopfolio.workload.transformer import FeedForward, TransformerSpec
+
+
+def number(row: dict[str, str], column: str) -> float | None:
+    raw = (row.get(column) or "").strip()
+    try:
+        return float(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def spec_from_row(row: dict[str, str]) -> TransformerSpec:
+    """The row's shape if complete (the FFN kind chosen to match the published count), else the
+    bare parameter count."""
+    total = number(row, "params_total") or 0.0
+    active = number(row, "params_active") or 0.0
+    shape = {
+        k: int(number(row, k) or 0)
+        for k in ("layers", "hidden", "heads", "kv_heads", "ffn_hidden", "vocab")
+    }
+    complete = all(shape[k] for k in ("layers", "hidden", "heads", "ffn_hidden", "vocab"))
+    if row.get("architecture", "dense") == "dense" and complete:
+        seq = int(number(row, "seq_len") or 2048)
+        candidates = [
+            TransformerSpec(
+                name=row.get("name", "row"),
+                layers=shape["layers"],
+                hidden=shape["hidden"],
+                heads=shape["heads"],
+                kv_heads=shape["kv_heads"],
+                ffn_hidden=shape["ffn_hidden"],
+                vocab=shape["vocab"],
+                seq_len=seq,
+                feed_forward=ff,
+            )
+            for ff in (FeedForward.GATED, FeedForward.MLP)
+        ]
+        best = min(candidates, key=lambda s: abs(s.params / total - 1) if total else 0)
+        if not total or abs(best.params / total - 1) < 0.10:
+            return best
+    return TransformerSpec.from_params(
+        total, active if active < total else 0.0, name=row.get("name", "row")
+    )
+
+
+def precision_from_text(text: str, acc: Accelerator) -> Precision:
+    """The precision a free-text column names (fp8, bf16, fp16, fp32), if the chip has it; else the
+    chip's default training precision."""
+    lowered = text.lower()
+    for precision in (Precision.FP8, Precision.BF16, Precision.FP16, Precision.FP32):
+        if precision.value in lowered and acc.supports(precision):
+            return precision
+    return acc.default_training_precision()
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingCase:
+    """A published run: what it trained on, and what was reported (chip-hours, utilization or
+    both). Utilization reported as a fraction of peak with no stated convention counts as HFU."""
+
+    name: str
+    spec: TransformerSpec
+    accelerator: Accelerator
+    precision: Precision
+    gpus: int
+    seq_len: int
+    global_batch_tokens: float
+    tokens: float | None
+    reported_chip_hours: float | None
+    reported_utilization: float | None
+    utilization_kind: str | None  # "mfu" or "hfu"
+    defaults: tuple[str, ...] = field(default=())
+
+
+def _utilization(row: dict[str, str]) -> tuple[float | None, str | None]:
+    value = number(row, "reported_mfu")
+    kind = (row.get("mfu_kind") or "").strip().lower()
+    if not value:
+        return None, None
+    return value, "mfu" if kind == "mfu" else "hfu"
+
+
+def training_case(row: dict[str, str], catalog: Catalog) -> TrainingCase | str:
+    """The run a row describes, or the reason it cannot be judged."""
+    hours, tokens = number(row, "reported_chip_hours"), number(row, "tokens")
+    utilization, kind = _utilization(row)
+    if not number(row, "params_total"):
+        return "no params_total"
+    if not (hours and tokens) and not (utilization and number(row, "num_chips")):
+        return "neither reported chip-hours with tokens, nor a utilization with its chip count"
+    try:
+        acc = catalog.accelerator(row.get("hardware", ""))
+        spec = spec_from_row(row)
+        precision = precision_from_text(row.get("precision", ""), acc)
+    except FlopfolioError as exc:
+        return str(exc)
+    defaults = []
+    gpus = int(number(row, "num_chips") or 0)
+    if not gpus:
+        gpus = default_gpus(spec, tokens or 0.0, acc, precision)
+        defaults.append(f"gpus {gpus} (sized for ~30 days)")
+    batch = number(row, "global_batch_tokens")
+    if not batch:
+        batch = default_global_batch_tokens(spec.params)
+        defaults.append(f"global batch {batch:.3g} tokens")
+    seq = int(number(row, "seq_len") or 0)
+    if not seq:
+        seq = default_seq_len(spec) if spec.has_shape else 2048
+        defaults.append(f"sequence {seq}")
+    return TrainingCase(
+        name=row.get("name", "?"), spec=spec, accelerator=acc, precision=precision, gpus=gpus,
+        seq_len=seq, global_batch_tokens=batch, tokens=tokens,
+        reported_chip_hours=hours if hours and tokens else None,
+        reported_utilization=utilization, utilization_kind=kind, defaults=tuple(defaults),
+    )  # fmt: skip
