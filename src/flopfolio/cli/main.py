@@ -282,6 +282,94 @@ def validate(
     render_validation(report)
 
 
+@app.command()
+def calibrate(
+    gpu: GpuOpt,
+    gpus: Annotated[int, typer.Option("--gpus", help="GPUs the measured run used.")],
+    model: ModelOpt = None,
+    params: ParamsOpt = None,
+    precision: PrecisionOpt = None,
+    tokens_per_s_per_gpu: Annotated[
+        float | None,
+        typer.Option("--tokens-per-s-per-gpu", help="Measured training throughput per GPU."),
+    ] = None,
+    step_time: Annotated[
+        float | None, typer.Option("--step-time", help="Measured seconds per optimizer step.")
+    ] = None,
+    global_batch_tokens: Annotated[
+        str | None, typer.Option("--global-batch-tokens", help="Tokens per optimizer step.")
+    ] = None,
+    log: Annotated[
+        Path | None, typer.Option("--log", help="A training log to read the throughput from.")
+    ] = None,
+    seq_len: SeqOpt = None,
+    profile: Annotated[
+        Path | None,
+        typer.Option(
+            "--profile", help="Profile file (default: $FLOPFOLIO_PROFILE or your config dir)."
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report, but do not save to the profile.")
+    ] = False,
+    catalog: CatalogOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Fit the utilization to a run you measured and save it in your calibration profile."""
+    from flopfolio.calibrate import calibrate as run_calibration
+    from flopfolio.catalog.catalog import load_catalog
+    from flopfolio.errors import InvalidSpecError
+    from flopfolio.perf.calibration import read_training_log
+
+    source = ""
+    if log is not None:
+        try:
+            reading = read_training_log(log.read_text(encoding="utf-8", errors="replace"))
+        except OSError as exc:
+            raise InvalidSpecError(f"Cannot read --log {log}: {exc.strerror}.") from None
+        source = f"log {log} ({reading.readings} readings, median after warm-up)"
+        if reading.kind == "tokens_per_s_per_gpu":
+            tokens_per_s_per_gpu = reading.value
+        else:
+            step_time = reading.value
+    result = run_calibration(
+        gpu=gpu, gpus=gpus, model=model, params=params, shape=_shape(seq_len=seq_len),
+        precision=precision, tokens_per_s_per_gpu=tokens_per_s_per_gpu, step_seconds=step_time,
+        global_batch_tokens=global_batch_tokens, source=source, save=not dry_run, profile=profile,
+        catalog=load_catalog(catalog),
+    )  # fmt: skip
+    payload = result.to_dict()
+    if as_json:
+        _print_json(payload)
+        return
+    from flopfolio.cli.render import render_calibration
+
+    render_calibration(payload)
+
+
+@app.command()
+def fit(
+    path: Annotated[Path, typer.Argument(help="Training runs CSV (the calibration schema).")],
+    save: Annotated[
+        bool, typer.Option("--save", help="Write the constants to your user catalog.")
+    ] = False,
+    catalog: CatalogOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Refit the utilization model's constants on published (or your own) training runs."""
+    from flopfolio.catalog.catalog import load_catalog
+    from flopfolio.validation.refit import refit
+
+    target = _writable_catalog(catalog) if save else None
+    payload = refit(path, load_catalog(catalog), save_to=target)
+    if as_json:
+        _print_json(payload)
+        return
+    from flopfolio.cli.render import render_fit
+
+    render_fit(payload)
+
+
 @import_app.command("skypilot")
 def import_skypilot(
     path: Annotated[Path, typer.Argument(help="A SkyPilot catalog vms.csv (schema v8).")],

@@ -217,3 +217,29 @@ def render_import(summary: dict[str, Any]) -> None:
         console.print(
             f"[yellow]rejected[/yellow] {rejected['where']}: {rejected['reason']}", highlight=False
         )
+
+
+def render_calibration(d: dict[str, Any]) -> None:
+    console.print(
+        f"{d['accelerator']}: measured MFU {d['measured_mfu']:.3f} vs predicted {d['predicted_mfu']:.3f}"
+        f" -> scale {d['mfu_scale']:.3f} ({d['tokens_per_s_per_gpu']:,.0f} tokens/s per GPU; {d['setup']})",
+        highlight=False,
+    )
+    console.print(f"Predicted configuration: {d['predicted_configuration']}", highlight=False)
+    console.print(
+        f"Saved to {d['saved_to']}" if d["saved_to"] else "Not saved (--dry-run).", highlight=False
+    )
+
+
+def render_fit(d: dict[str, Any]) -> None:
+    table = Table(title=f"Utilization model refit on {d['runs']} runs", title_justify="left")
+    table.add_column("constant")
+    table.add_column("value", justify="right")
+    for name, value in d["constants"].items():
+        table.add_row(name, f"{value:.4g}")
+    console.print(table)
+    console.print(
+        f"median |error| {d['median_abs_error']:.0%}, max {d['max_abs_error']:.0%}; spread (log sd) "
+        f"{d['residual_log_sd']:.3f}" + (f"; saved to {d['saved_to']}" if d["saved_to"] else ""),
+        highlight=False,
+    )
