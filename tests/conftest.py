@@ -32,9 +32,15 @@ def shared_file(*parts: str) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _no_user_catalog(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests see the shipped catalog only, whatever the developer's environment says."""
+def _no_user_catalog(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Tests see the shipped catalog and an empty calibration profile, whatever the developer's
+    environment holds."""
     monkeypatch.delenv("FLOPFOLIO_CATALOG", raising=False)
+    monkeypatch.setenv(
+        "FLOPFOLIO_PROFILE", str(tmp_path_factory.mktemp("profile") / "calibration.json")
+    )
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,7 @@ def flopfolio_command() -> list[str]:
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    # FLOPFOLIO_PROFILE comes from conftest: an empty profile per test session.
     full_env = {k: v for k, v in os.environ.items() if k != "FLOPFOLIO_CATALOG"}
     full_env.update(env or {})
     return subprocess.run(

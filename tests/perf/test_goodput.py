@@ -1,0 +1,37 @@
+"""Failures, restarts and checkpoints against the Llama 3 report."""
+
+import math
+
+import pytest
+
+from flopfolio.perf.goodput import FAILURES_PER_GPU_HOUR, goodput
+
+
+def test_failure_rate_is_llama3s() -> None:
+    # Llama 3 §3.3.4: 419 unexpected interruptions in 54 days on 16,384 GPUs.
+    assert FAILURES_PER_GPU_HOUR * 16_384 * 54 * 24 == pytest.approx(419)
+
+
+def test_llama3_scale_effective_training_time() -> None:
+    # Llama 3 reports "higher than 90% effective training time" at 16,384 H100; the model, with
+    # its stated restart and checkpoint assumptions, lands within a few points of it.
+    g = goodput(16_384, 54 * 24, 405e9)
+    assert 0.85 <= g.effective_fraction <= 0.95
+    assert g.expected_failures == pytest.approx(419, rel=0.25)
+
+
+def test_young_interval_by_hand() -> None:
+    g = goodput(2048, 30 * 24, 70e9)
+    mtbf = 1 / (FAILURES_PER_GPU_HOUR * 2048)
+    assert g.cluster_mtbf_hours == pytest.approx(mtbf)
+    assert g.checkpoint_interval_hours == pytest.approx(math.sqrt(2 * g.checkpoint_hours * mtbf))
+    by_hand = (
+        g.checkpoint_hours / g.checkpoint_interval_hours
+        + (g.checkpoint_interval_hours / 2 + 10 / 60) / mtbf
+    )
+    assert g.overhead_fraction == pytest.approx(by_hand)
+
+
+def test_bigger_clusters_lose_more() -> None:
+    small, big = goodput(256, 500, 7e9), goodput(16_384, 500, 7e9)
+    assert big.overhead_fraction > small.overhead_fraction > 0

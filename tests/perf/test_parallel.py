@@ -1,0 +1,101 @@
+"""The configuration grid: degrees, memory per GPU (Korthikanti et al. 2022), the search."""
+
+import numpy as np
+import pytest
+
+from flopfolio.catalog.catalog import Catalog
+from flopfolio.perf.parallel import RunShape, enumerate_configs, fits
+from flopfolio.perf.step_time import StepConstants
+from flopfolio.perf.utilization import search
+from flopfolio.units import GIB
+from flopfolio.workload.precision import Precision
+from flopfolio.workload.transformer import FeedForward, TransformerSpec
+
+MEGATRON_1T = TransformerSpec(
+    name="megatron-1t", layers=128, hidden=25600, heads=160, ffn_hidden=102400, vocab=51200,
+    seq_len=2048, feed_forward=FeedForward.MLP,
+)  # fmt: skip
+
+
+def grid_for(spec: TransformerSpec, gpus: int, batch_tokens: float = 4 * 2**20, seq: int = 2048):  # type: ignore[no-untyped-def]
+    run = RunShape(spec, Precision.BF16, gpus, seq, batch_tokens, 80, 8)
+    return run, enumerate_configs(run)
+
+
+def pick(grid, **want: int):  # type: ignore[no-untyped-def]
+    mask = np.ones(len(grid), dtype=bool)
+    for name, value in want.items():
+        mask &= getattr(grid, name) == value
+    (index,) = np.flatnonzero(mask)
+    return int(index)
+
+
+def test_degrees_multiply_to_the_cluster(catalog: Catalog) -> None:
+    _, grid = grid_for(catalog.preset("llama-2-70b").spec, 2048)
+    assert np.all(grid.t * grid.p * grid.c * grid.d == 2048)
+    assert np.all(2048 % grid.t == 0) and np.all(80 % grid.p == 0)
+    # ZeRO-2/3 never combine with pipelining.
+    assert not np.any((grid.p > 1) & (grid.zero >= 2))
+    # Every configuration covers the global batch with whole micro-batches.
+    assert np.all(grid.d * grid.m * grid.b * 2048 >= 4 * 2**20)
+
+
+def test_memory_matches_korthikanti_by_hand() -> None:
+    spec = MEGATRON_1T
+    run, grid = grid_for(spec, 3072, batch_tokens=3072 * 2048)
+    # t=8, p=64, no interleave, micro-batch 1, ZeRO-1, full recomputation.
+    i = pick(grid, t=8, p=64, c=1, v=1, b=1, zero=1, recompute=2)
+    s, b, h, t, p, layers = 2048, 1, 25600, 8, 64, 128
+    # 1F1B: the first stage holds p micro-batches of its L/p layers -> L layers of inputs (2sbh/t).
+    assert grid.activation_bytes[i] == pytest.approx(2 * s * b * h / t * layers)
+    # Selective recomputation keeps 34·sbh/t per layer.
+    j = pick(grid, t=8, p=64, c=1, v=1, b=1, zero=1, recompute=1)
+    assert grid.activation_bytes[j] == pytest.approx(34 * s * b * h / t * layers)
+    # Weights, gradients (2+2 B) per GPU; fp32 Adam (12 B) sharded over d = 3072/(8·64) = 6.
+    params_gpu = grid.params_per_gpu[i]
+    layer = 12 * h * h + 13 * h  # attention 4h² + MLP 8h², with biases and LayerNorm
+    assert params_gpu == pytest.approx(layers / p * layer / t + 51200 * h / t, rel=0.01)
+    assert grid.state_bytes[i] == pytest.approx(params_gpu * (2 + 2 + 12 / 6))
+
+
+def test_interleaving_costs_activation_memory() -> None:
+    _, grid = grid_for(MEGATRON_1T, 3072, batch_tokens=3072 * 2048)
+    plain = pick(grid, t=8, p=64, c=1, v=1, b=1, zero=1, recompute=2)
+    inter = pick(grid, t=8, p=64, c=1, v=2, b=1, zero=1, recompute=2)
+    # Korthikanti §4.2.3: interleaving multiplies activation memory by 1 + (p-1)/(p·v).
+    assert grid.activation_bytes[inter] / grid.activation_bytes[plain] == pytest.approx(
+        1 + 63 / (64 * 2)
+    )
+
+
+def test_megatron_1t_fits_on_3072_a100(catalog: Catalog) -> None:
+    # Narayanan et al. 2021: 1T parameters trained on 3,072 A100-80GB (t=8, p=64).
+    run = RunShape(MEGATRON_1T, Precision.BF16, 3072, 2048, 3072 * 2048, 80, 8)
+    result = search(
+        run, catalog.accelerator("A100-80GB"), StepConstants(*catalog.utilization.values)
+    )
+    assert result is not None and result.best.fits
+    assert result.best.memory_gib <= 80 * 0.95
+    assert result.best.tensor * result.best.pipeline * result.best.data == 3072
+    # It cannot fit without model parallelism: 1T × 16 B of state is 16 TB.
+    assert result.best.tensor * result.best.pipeline >= 64
+    assert result.pareto_memory and all(p.fits for p in result.pareto_memory)
+
+
+def test_nothing_fits_a_small_cluster(catalog: Catalog) -> None:
+    run, grid = grid_for(MEGATRON_1T, 8)
+    assert not fits(grid, 80).any()
+    result = search(
+        run, catalog.accelerator("A100-80GB"), StepConstants(*catalog.utilization.values)
+    )
+    assert result is not None and not result.best.fits
+    assert result.best.memory_gib == pytest.approx(float(grid.memory_bytes.min()) / GIB)
+
+
+def test_moe_uses_expert_parallelism(catalog: Catalog) -> None:
+    spec = catalog.preset("mixtral-8x7b").spec
+    _, grid = grid_for(spec, 64)
+    assert set(np.unique(grid.e)) >= {1, 2, 4, 8}
+    i = pick(grid, t=1, p=1, c=1, e=8, v=1, b=1, zero=1, recompute=1)
+    j = pick(grid, t=1, p=1, c=1, e=1, v=1, b=1, zero=1, recompute=1)
+    assert grid.params_per_gpu[i] < grid.params_per_gpu[j] / 3  # experts are most of Mixtral

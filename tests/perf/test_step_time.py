@@ -1,0 +1,66 @@
+"""Step time: collective costs by hand, and the shape of the utilization model."""
+
+import numpy as np
+import pytest
+
+from flopfolio.catalog.catalog import Catalog
+from flopfolio.perf.parallel import RunShape, enumerate_configs
+from flopfolio.perf.step_time import StepConstants, mfu, ring_seconds, step_parts, step_seconds
+from flopfolio.workload.precision import Precision
+
+
+def test_ring_inside_a_node(catalog: Catalog) -> None:
+    acc = catalog.accelerator("H100")  # NVLink 450 GB/s one way, 8 per node
+    one = np.array([1.0])
+    seconds = ring_seconds(acc, np.array([8e9]), np.array([8.0]), one)
+    assert seconds[0] == pytest.approx(8e9 * 7 / 8 / 450e9)
+
+
+def test_ring_across_nodes_is_hierarchical(catalog: Catalog) -> None:
+    acc = catalog.accelerator("H100")  # 50 GB/s scale-out per GPU
+    seconds = ring_seconds(acc, np.array([8e9]), np.array([64.0]), np.array([1.0]))
+    # 8 GPUs per node share the volume over NVLink, then each carries 1/8 of it across 8 nodes.
+    by_hand = 8e9 * 7 / 8 / 450e9 + 8e9 / 8 * 7 / 8 / 50e9
+    assert seconds[0] == pytest.approx(by_hand)
+    # With a stride of 8 (tensor parallel inside the node) every member is on another node.
+    strided = ring_seconds(acc, np.array([8e9]), np.array([64.0]), np.array([8.0]))
+    assert strided[0] == pytest.approx(8e9 * 63 / 64 / 50e9)
+
+
+def parts_for(catalog: Catalog):  # type: ignore[no-untyped-def]
+    spec = catalog.preset("llama-2-13b").spec
+    acc = catalog.accelerator("A100-80GB")
+    run = RunShape(spec, Precision.BF16, 256, 4096, 4 * 2**20, 80, 8)
+    return step_parts(run, enumerate_configs(run), acc)
+
+
+def test_utilization_never_exceeds_the_matmul_ceiling(catalog: Catalog) -> None:
+    parts = parts_for(catalog)
+    k = StepConstants(0.7, 300.0, 50.0, 0.5)
+    assert np.all(mfu(parts, step_seconds(parts, k)) <= 0.7 + 1e-9)
+
+
+def test_constants_move_time_the_right_way(catalog: Catalog) -> None:
+    parts = parts_for(catalog)
+    base = StepConstants(0.5, 300.0, 50.0, 0.5)
+    t0 = step_seconds(parts, base)
+    assert np.all(step_seconds(parts, StepConstants(0.6, 300.0, 50.0, 0.5)) < t0)  # faster GEMMs
+    assert np.all(step_seconds(parts, StepConstants(0.5, 600.0, 50.0, 0.5)) > t0)  # less saturated
+    assert np.all(
+        step_seconds(parts, StepConstants(0.5, 300.0, 100.0, 0.5)) > t0
+    )  # more memory-bound
+    assert np.all(step_seconds(parts, StepConstants(0.5, 300.0, 50.0, 1.0)) <= t0)  # more overlap
+
+
+def test_newer_hardware_needs_wider_matrices(catalog: Catalog) -> None:
+    # The H100 has ~1.9x the A100's FLOP per byte of bandwidth, so the same GEMM sits further
+    # from its ridge point: the model predicts a lower MFU for the same run, as measured runs show.
+    spec = catalog.preset("llama-2-13b").spec
+    k = StepConstants(*catalog.utilization.values)
+    results = {}
+    for gpu in ("A100-80GB", "H100"):
+        acc = catalog.accelerator(gpu)
+        run = RunShape(spec, Precision.BF16, 256, 4096, 4 * 2**20, 80, 8)
+        parts = step_parts(run, enumerate_configs(run), acc)
+        results[gpu] = float(mfu(parts, step_seconds(parts, k)).max())
+    assert results["H100"] < results["A100-80GB"]
