@@ -11,7 +11,7 @@ def test_all_names_exist() -> None:
 def test_exported_members() -> None:
     public = {name for name in dir(flopfolio) if not name.startswith("_")}
     subpackages = {"catalog", "economics", "errors", "estimates", "model_input", "perf", "planning",
-                   "pool", "units", "validation", "workload", "service", "cli", "results"}  # fmt: skip
+                   "pool", "units", "validation", "workload", "service", "cli", "results", "calibrate"}  # fmt: skip
     assert public - subpackages == set(flopfolio.__all__) - {"__version__"}
 
 
