@@ -10,7 +10,8 @@ import argparse
 import time
 from collections.abc import Callable
 
-from flopfolio import estimate_inference, estimate_training, load_catalog
+from flopfolio import estimate_inference, estimate_training, estimate_training_run, load_catalog
+from flopfolio.perf.step_time import StepConstants
 
 
 def rate(fn: Callable[[], object], seconds: float) -> float:
@@ -33,9 +34,17 @@ def main() -> None:
     _ = fresh.accelerators, fresh.offers, fresh.presets, fresh.resolver
     load_ms = (time.perf_counter() - start) * 1e3
 
+    k, sd = StepConstants(*catalog.utilization.values), catalog.utilization.residual_log_sd
     cases: dict[str, Callable[[], object]] = {
-        "training, --gpus given": lambda: estimate_training(spec, 2e12, a100, gpus=2048),
-        "training, fewest GPUs searched": lambda: estimate_training(spec, 2e12, a100),
+        "training model, --gpus given": lambda: estimate_training(
+            spec, 2e12, a100, k, model_log_sd=sd, gpus=2048
+        ),
+        "training model, cluster sized": lambda: estimate_training(
+            spec, 2e12, a100, k, model_log_sd=sd
+        ),
+        "full `train` (prices, Monte Carlo)": lambda: estimate_training_run(
+            model="llama-2-70b", tokens=2e12, gpu="A100-80GB", gpus=2048, catalog=catalog
+        ),
         "inference, batch 1": lambda: estimate_inference(
             spec, h100, input_tokens=1000, output_tokens=1000
         ),

@@ -1,18 +1,34 @@
-"""The public API is what ``__all__`` says, and every name in it exists."""
+"""The public API is what ``__all__`` says, every name in it exists, and nothing heavy loads on
+``import flopfolio``."""
+
+import subprocess
+import sys
 
 import flopfolio
 
-
-def test_all_names_exist() -> None:
-    for name in flopfolio.__all__:
-        assert hasattr(flopfolio, name), name
+EXPECTED = {
+    "Accelerator", "ApiPrice", "Band", "Catalog", "CatalogError", "FlopConvention", "FlopfolioError",
+    "InferenceEstimate", "InferenceResult", "InfeasiblePlanError", "InvalidSpecError", "ModelPreset",
+    "Offer", "Precision", "TrainingEstimate", "TrainingResult", "TransformerSpec",
+    "UnknownAcceleratorError", "UnknownModelError", "UnknownProviderError", "UnsupportedPrecisionError",
+    "ValidationReport", "__version__", "estimate_inference", "estimate_serving", "estimate_training",
+    "estimate_training_run", "inference_flops_per_token", "load_catalog", "napkin_inference_flops",
+    "napkin_training_flops", "training_flops", "validate_file",
+}  # fmt: skip
 
 
 def test_exported_members() -> None:
-    public = {name for name in dir(flopfolio) if not name.startswith("_")}
-    subpackages = {"catalog", "economics", "errors", "estimates", "model_input", "perf", "planning",
-                   "pool", "units", "validation", "workload", "service", "cli", "results", "calibrate"}  # fmt: skip
-    assert public - subpackages == set(flopfolio.__all__) - {"__version__"}
+    assert set(flopfolio.__all__) == EXPECTED
+    for name in flopfolio.__all__:
+        assert getattr(flopfolio, name) is not None, name
+
+
+def test_import_is_light() -> None:
+    code = (
+        "import sys, flopfolio; print(any(m in sys.modules for m in ('numpy', 'scipy', 'typer')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
 
 
 def test_docstring_example() -> None:
