@@ -9,7 +9,7 @@ from flopfolio.perf.goodput import FAILURES_PER_GPU_HOUR, goodput
 
 def test_failure_rate_is_llama3s() -> None:
     # Llama 3 §3.3.4: 419 unexpected interruptions in 54 days on 16,384 GPUs.
-    assert FAILURES_PER_GPU_HOUR * 16_384 * 54 * 24 == pytest.approx(419)
+    assert pytest.approx(419) == FAILURES_PER_GPU_HOUR * 16_384 * 54 * 24
 
 
 def test_llama3_scale_effective_training_time() -> None:

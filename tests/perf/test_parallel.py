@@ -42,7 +42,7 @@ def test_degrees_multiply_to_the_cluster(catalog: Catalog) -> None:
 
 def test_memory_matches_korthikanti_by_hand() -> None:
     spec = MEGATRON_1T
-    run, grid = grid_for(spec, 3072, batch_tokens=3072 * 2048)
+    _run, grid = grid_for(spec, 3072, batch_tokens=3072 * 2048)
     # t=8, p=64, no interleave, micro-batch 1, ZeRO-1, full recomputation.
     i = pick(grid, t=8, p=64, c=1, v=1, b=1, zero=1, recompute=2)
     s, b, h, t, p, layers = 2048, 1, 25600, 8, 64, 128

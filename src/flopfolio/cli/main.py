@@ -370,6 +370,64 @@ def fit(
     render_fit(payload)
 
 
+@app.command()
+def bench(
+    gpu: Annotated[
+        str | None,
+        typer.Option("--gpu", help="Catalog accelerator this is, to report shares of its peak."),
+    ] = None,
+    precision: Annotated[
+        list[str] | None,
+        typer.Option("--precision", help="Repeat for several (fp32, tf32, bf16, fp16)."),
+    ] = None,
+    device: Annotated[
+        str | None,
+        typer.Option("--device", help="torch device (default: cuda if present, else cpu)."),
+    ] = None,
+    small: Annotated[
+        bool, typer.Option("--small", help="Tiny sizes: checks the path, measures nothing useful.")
+    ] = False,
+    profile: Annotated[
+        Path | None, typer.Option("--profile", help="Profile file to store the result in.")
+    ] = None,
+    catalog: CatalogOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Measure this machine's accelerator: matmul TFLOP/s, memory bandwidth, a training step's MFU."""
+    from flopfolio.bench import BenchSizes, run_bench
+    from flopfolio.catalog.catalog import load_catalog
+    from flopfolio.catalog.profiles import save_benchmark
+    from flopfolio.workload.precision import Precision
+
+    acc = load_catalog(catalog).accelerator(gpu) if gpu else None
+    wanted = [Precision.parse(p) for p in precision or []] or [
+        acc.default_training_precision() if acc else Precision.FP32
+    ]
+    peaks = {p: acc.peak(p) for p in wanted if acc.supports(p)} if acc else None
+    sizes = (
+        BenchSizes(
+            matmul_n=256,
+            bandwidth_mib=8,
+            layers=1,
+            hidden=64,
+            heads=4,
+            seq_len=32,
+            batch=2,
+            repeats=3,
+        )
+        if small
+        else None
+    )
+    result = run_bench(wanted, device=device, sizes=sizes, peaks=peaks).to_dict()
+    result["saved_to"] = str(save_benchmark(acc.id if acc else result["device"], result, profile))
+    if as_json:
+        _print_json(result)
+        return
+    from flopfolio.cli.render import render_bench
+
+    render_bench(result)
+
+
 @import_app.command("skypilot")
 def import_skypilot(
     path: Annotated[Path, typer.Argument(help="A SkyPilot catalog vms.csv (schema v8).")],

@@ -243,3 +243,24 @@ def render_fit(d: dict[str, Any]) -> None:
         f"{d['residual_log_sd']:.3f}" + (f"; saved to {d['saved_to']}" if d["saved_to"] else ""),
         highlight=False,
     )
+
+
+def render_bench(d: dict[str, Any]) -> None:
+    table = Table(title=f"Measured on {d['device']}", show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column()
+    for precision, tflops in d["matmul_tflops"].items():
+        share = d["peak_share"].get(precision)
+        table.add_row(
+            f"matmul {precision}",
+            f"{tflops:,.1f} TFLOP/s" + (f" ({share:.0%} of peak)" if share else ""),
+        )
+    table.add_row("memory bandwidth", f"{d['memory_gb_per_s']:,.0f} GB/s")
+    mfu = d["step_mfu"]
+    table.add_row(
+        "training step",
+        f"{d['step_seconds'] * 1e3:,.1f} ms, {d['step_tflops']:,.2f} TFLOP/s"
+        + (f", MFU {mfu:.2f}" if mfu else ""),
+    )
+    console.print(table)
+    console.print(f"Saved to {d['saved_to']}", highlight=False)
