@@ -96,3 +96,13 @@ def test_more_tokens_more_hours(params: float, tokens: float, mfu: float) -> Non
     two = run(catalog, spec, tokens * 2, "H100", gpus=256, mfu=mfu)
     assert two.ideal_gpu_hours == pytest.approx(2 * one.ideal_gpu_hours)
     assert two.expected_gpu_hours >= 2 * one.expected_gpu_hours * 0.999
+
+
+def test_time_against_gpus_frontier(catalog: Catalog) -> None:
+    est = run(catalog, catalog.preset("llama-2-70b").spec, 2e12, "A100-80GB", gpus=2048)
+    points = est.cluster_frontier
+    assert [p.gpus for p in points] == sorted(p.gpus for p in points)
+    assert 2048 in [p.gpus for p in points]
+    # More GPUs: shorter runs, never fewer GPU-hours (communication and bubbles grow).
+    for small, big in zip(points, points[1:], strict=False):
+        assert big.wall_hours < small.wall_hours and big.gpu_hours >= small.gpu_hours

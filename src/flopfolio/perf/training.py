@@ -22,7 +22,7 @@ from flopfolio.perf.defaults import default_global_batch_tokens, default_gpus, d
 from flopfolio.perf.goodput import EVAL_FRACTION, PROGRAM_FACTOR, Goodput, goodput
 from flopfolio.perf.parallel import RunShape
 from flopfolio.perf.step_time import StepConstants
-from flopfolio.perf.utilization import ParallelPlan, SearchResult, search
+from flopfolio.perf.utilization import ClusterPoint, ParallelPlan, SearchResult, pareto_gpus, search
 from flopfolio.units import check_positive
 from flopfolio.workload.flops import FlopCount, napkin_training_flops, training_flops
 from flopfolio.workload.precision import Precision
@@ -59,6 +59,7 @@ class TrainingEstimate:
     ideal_gpu_hours: float
     goodput: Goodput
     program_factor: float
+    cluster_frontier: tuple[ClusterPoint, ...]  # time against GPUs, N/8 to 4N
 
     @property
     def plan(self) -> ParallelPlan:
@@ -152,6 +153,19 @@ def estimate_training(
         )
     flops = training_flops(spec, tokens, seq)
     ideal_gpu_hours = flops.total / (peak * utilization.mfu) / 3600.0
+    run = RunShape(
+        shape, precision, gpus, seq, batch, accelerator.memory_gib, accelerator.node_size
+    )
+    sizes = [
+        gpus * 2**k // 8 for k in range(6) if gpus * 2**k // 8 >= 1 and gpus * 2**k // 8 <= MAX_GPUS
+    ]
+    frontier = pareto_gpus(
+        run,
+        accelerator,
+        constants,
+        tokens * flops.per_token / training_flops(shape, 1.0, seq).per_token,
+        sizes,
+    )
     return TrainingEstimate(
         spec=spec,
         shape_used=shape,
@@ -167,4 +181,5 @@ def estimate_training(
         ideal_gpu_hours=ideal_gpu_hours,
         goodput=goodput(gpus, ideal_gpu_hours / gpus, spec.params),
         program_factor=program_factor * (1.0 + EVAL_FRACTION),
+        cluster_frontier=tuple(frontier),
     )

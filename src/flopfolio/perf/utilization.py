@@ -7,7 +7,7 @@ The search evaluates :mod:`flopfolio.perf.step_time` on the whole grid of
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from flopfolio.catalog.accelerators import Accelerator
@@ -140,36 +140,27 @@ def search(run: RunShape, acc: Accelerator, constants: StepConstants) -> SearchR
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ClusterPoint:
+    gpus: int
+    wall_hours: float
+    gpu_hours: float
+    mfu: float
+
+
 def pareto_gpus(
-    run: RunShape, acc: Accelerator, constants: StepConstants, tokens: float
-) -> list[tuple[int, float, float]]:
-    """(GPUs, run hours, GPU-hours) for power-of-two cluster sizes up to ``run.gpus``, keeping the
-    ones no smaller cluster beats on both time and GPU-hours."""
-    sizes: list[int] = []
-    n = run.gpus
-    while n >= 1 and len(sizes) < 8:
-        sizes.append(n)
-        n //= 2
+    run: RunShape, acc: Accelerator, constants: StepConstants, tokens: float, sizes: list[int]
+) -> list[ClusterPoint]:
+    """Time against GPUs: each cluster size's fastest fitting configuration, keeping only the sizes
+    no other size beats on both wall-clock and GPU-hours (ideal run)."""
     points = []
-    for size in sorted(sizes):
-        result = search(
-            RunShape(
-                run.spec,
-                run.precision,
-                size,
-                run.seq_len,
-                run.global_batch_tokens,
-                run.memory_gib,
-                run.node_size,
-            ),
-            acc,
-            constants,
-        )
+    for size in sorted(set(sizes)):
+        result = search(replace(run, gpus=size), acc, constants)
         if result is None or not result.best.fits:
             continue
-        hours = tokens / result.best.tokens_per_second / 3600.0
-        points.append((size, hours, hours * size))
-    frontier = [
-        pt for pt in points if not any(o[1] <= pt[1] and o[2] <= pt[2] and o != pt for o in points)
-    ]
-    return frontier
+        hours = flops / (size * peak * result.best.mfu) / 3600.0
+        points.append(ClusterPoint(size, hours, hours * size, result.best.mfu))
+    return [
+        p for p in points
+        if not any(o.wall_hours <= p.wall_hours and o.gpu_hours <= p.gpu_hours and o != p for o in points)
+    ]  # fmt: skip

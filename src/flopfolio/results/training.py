@@ -85,6 +85,25 @@ class TrainingResult:
                 "configurations_searched": e.search.configurations,
                 "configurations_fitting": e.search.fitting,
             },
+            "pareto": {
+                "gpus": [
+                    {
+                        "gpus": p.gpus,
+                        "wall_days": p.wall_hours / 24.0,
+                        "gpu_hours": p.gpu_hours,
+                        "mfu": p.mfu,
+                    }
+                    for p in e.cluster_frontier
+                ],
+                "memory_headroom": [
+                    {
+                        "description": p.describe(),
+                        "step_seconds": p.step_seconds,
+                        "memory_headroom_gib": p.memory_headroom_gib,
+                    }
+                    for p in e.search.pareto_memory
+                ],
+            },
             "assumptions": {
                 "model": self.model.description,
                 "model_source": self.model.source,
