@@ -1,5 +1,7 @@
 """A training run end to end: configuration, utilization, ideal / expected / program."""
 
+import itertools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -104,5 +106,5 @@ def test_time_against_gpus_frontier(catalog: Catalog) -> None:
     assert [p.gpus for p in points] == sorted(p.gpus for p in points)
     assert 2048 in [p.gpus for p in points]
     # More GPUs: shorter runs, never fewer GPU-hours (communication and bubbles grow).
-    for small, big in zip(points, points[1:], strict=False):
+    for small, big in itertools.pairwise(points):
         assert big.wall_hours < small.wall_hours and big.gpu_hours >= small.gpu_hours

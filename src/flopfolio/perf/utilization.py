@@ -149,10 +149,11 @@ class ClusterPoint:
 
 
 def pareto_gpus(
-    run: RunShape, acc: Accelerator, constants: StepConstants, tokens: float, sizes: list[int]
+    run: RunShape, acc: Accelerator, constants: StepConstants, flops: float, sizes: list[int]
 ) -> list[ClusterPoint]:
-    """Time against GPUs: each cluster size's fastest fitting configuration, keeping only the sizes
-    no other size beats on both wall-clock and GPU-hours (ideal run)."""
+    """Time against GPUs for a run of ``flops`` model FLOPs: each cluster size's fastest fitting
+    configuration, keeping the sizes no other size beats on both wall-clock and GPU-hours."""
+    peak = acc.peak(run.precision)
     points = []
     for size in sorted(set(sizes)):
         result = search(replace(run, gpus=size), acc, constants)
