@@ -15,7 +15,7 @@ from flopfolio.catalog.profiles import load_profile
 from flopfolio.economics.pricing import PriceChoice, choose_price
 from flopfolio.model_input import choose_model
 from flopfolio.perf.goodput import EVAL_FRACTION, PROGRAM_FACTOR, PROGRAM_FACTOR_BAND
-from flopfolio.perf.inference import estimate_inference
+from flopfolio.perf.inference import InferenceConstants, estimate_inference
 from flopfolio.perf.step_time import StepConstants
 from flopfolio.perf.training import estimate_training
 from flopfolio.planning.uncertainty import RunUncertainty, simulate
@@ -99,13 +99,18 @@ def estimate_serving(
     shape: dict[str, Any] | None = None,
     gpus: int | None = None,
     precision: str | None = None,
+    activation_precision: str | None = None,
+    kv_precision: str | None = None,
     batch: int | str | None = None,
+    ttft_ms: float | None = None,
+    tpot_ms: float | None = None,
     mfu: float | None = None,
     price: str | float | None = None,
     provider: str | None = None,
     catalog: Catalog | None = None,
 ) -> InferenceResult:
-    """Estimate one serving replica from user-level inputs (see ``flopfolio infer --help``)."""
+    """Estimate one serving replica from user-level inputs (see ``flopfolio infer --help``).
+    ``mfu`` replaces the fitted compute efficiency."""
     from flopfolio.errors import InvalidSpecError
 
     cat, acc, prec = _prepare(catalog, gpu, precision)
@@ -119,8 +124,15 @@ def estimate_serving(
             raise InvalidSpecError(
                 f"--batch {batch!r} is not a number. To fix: write e.g. 8 or max."
             ) from None
+    fitted = InferenceConstants(*cat.serving.values)
+    if mfu is not None:
+        fitted = InferenceConstants(mfu, fitted.bandwidth_efficiency, fitted.step_overhead_s)
     estimate = estimate_inference(
-        choice.spec, acc, input_tokens=input_tokens, output_tokens=output_tokens, gpus=gpus,
-        precision=prec, batch=batch_n, batch_max=batch_max, compute_efficiency=mfu,
+        choice.spec, acc, input_tokens=input_tokens, output_tokens=output_tokens, constants=fitted,
+        gpus=gpus, precision=prec,
+        activation_precision=Precision.parse(activation_precision) if activation_precision else None,
+        kv_precision=Precision.parse(kv_precision) if kv_precision else None,
+        batch=batch_n, batch_max=batch_max, ttft_ms=ttft_ms, tpot_ms=tpot_ms,
+        log_sd=cat.serving.residual_log_sd,
     )  # fmt: skip
     return InferenceResult(choice, estimate, _price(cat, acc.id, price, provider))

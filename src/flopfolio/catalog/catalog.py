@@ -17,7 +17,12 @@ from flopfolio.catalog.accelerators import Accelerator, AcceleratorResolver, acc
 from flopfolio.catalog.api_prices import ApiPrice, api_price_from_row
 from flopfolio.catalog.models import ModelPreset, preset_from_row
 from flopfolio.catalog.offers import Offer, offer_from_row, require_provider, term_months
-from flopfolio.catalog.utilization import FittedConstants, constants_from_rows
+from flopfolio.catalog.utilization import (
+    CONSTANT_COLUMNS,
+    INFERENCE_COLUMNS,
+    FittedConstants,
+    constants_from_rows,
+)
 from flopfolio.errors import (
     CatalogError,
     UnknownAcceleratorError,
@@ -124,12 +129,21 @@ class Catalog:
         )
 
     # --- the utilization model ---------------------------------------------------------------
+    def _fitted(self, filename: str, names: tuple[str, ...]) -> FittedConstants:
+        """The user's fitted constants if their catalog has the file, else the shipped ones."""
+        rows = list(all_rows(filename, self.user_dir))
+        user = [r for r in rows if r.origin != "shipped"]
+        return constants_from_rows(user or rows, names)
+
     @cached_property
     def utilization(self) -> FittedConstants:
-        """Fitted step-time constants: the user's ``utilization_fit.csv`` if present, else shipped."""
-        rows = list(all_rows("utilization_fit.csv", self.user_dir))
-        user = [r for r in rows if r.origin != "shipped"]
-        return constants_from_rows(user or rows)
+        """The training utilization model's constants (``utilization_fit.csv``)."""
+        return self._fitted("utilization_fit.csv", CONSTANT_COLUMNS)
+
+    @cached_property
+    def serving(self) -> FittedConstants:
+        """The serving model's constants (``inference_fit.csv``)."""
+        return self._fitted("inference_fit.csv", INFERENCE_COLUMNS)
 
     # --- hosted APIs ----------------------------------------------------------------------------
     @cached_property

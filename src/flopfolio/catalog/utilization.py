@@ -1,4 +1,5 @@
-"""The utilization model's fitted constants, shipped as data like every other figure."""
+"""Fitted model constants, shipped as data like every other figure: the training utilization
+model's (``utilization_fit.csv``) and the serving model's (``inference_fit.csv``)."""
 
 from __future__ import annotations
 
@@ -13,14 +14,15 @@ CONSTANT_COLUMNS = (
     "elementwise_bytes_per_hidden",
     "dp_overlap",
 )
+INFERENCE_COLUMNS = ("compute_efficiency", "bandwidth_efficiency", "step_overhead_s")
 FIT_COLUMNS = ("constant", "value", "source", "as_of")
 
 
 @dataclass(frozen=True, slots=True)
 class FittedConstants:
-    """Values in the order of :data:`CONSTANT_COLUMNS` (``perf.step_time.StepConstants``)."""
+    """Values in the order of the model's constant names (e.g. :data:`CONSTANT_COLUMNS`)."""
 
-    values: tuple[float, float, float, float]
+    values: tuple[float, ...]
     residual_log_sd: float  # spread of log(predicted / reported) on the fitting set
     runs: int
     source: str
@@ -28,24 +30,21 @@ class FittedConstants:
     origin: str
 
 
-def constants_from_rows(rows: list[Row]) -> FittedConstants:
+def constants_from_rows(
+    rows: list[Row], names: tuple[str, ...] = CONSTANT_COLUMNS
+) -> FittedConstants:
     values: dict[str, float] = {}
     for row in rows:
         value = row.number("value")
         if value is None:
             raise CatalogError(f"{row.where}: constant {row.text('constant')!r} has no value.")
         values[row.text("constant")] = value
-    missing = [c for c in (*CONSTANT_COLUMNS, "residual_log_sd", "runs") if c not in values]
-    if missing:
-        raise CatalogError(f"utilization_fit.csv lacks {', '.join(missing)}.")
+    missing = [c for c in (*names, "residual_log_sd", "runs") if c not in values]
+    if missing or not rows:
+        raise CatalogError(f"fitted constants lack {', '.join(missing) or 'rows'}.")
     last = rows[-1]
     return FittedConstants(
-        values=(
-            values["matmul_efficiency_max"],
-            values["matmul_half_width"],
-            values["elementwise_bytes_per_hidden"],
-            values["dp_overlap"],
-        ),
+        values=tuple(values[name] for name in names),
         residual_log_sd=values["residual_log_sd"],
         runs=int(values["runs"]),
         source=last.text("source"),

@@ -161,8 +161,28 @@ def infer(
     batch: Annotated[
         str | None, typer.Option("--batch", help="Concurrent sequences, or 'max'.")
     ] = None,
+    ttft_ms: Annotated[
+        float | None, typer.Option("--ttft-ms", help="Latency limit: time to first token.")
+    ] = None,
+    tpot_ms: Annotated[
+        float | None, typer.Option("--tpot-ms", help="Latency limit: time per output token.")
+    ] = None,
+    activation_precision: Annotated[
+        str | None,
+        typer.Option(
+            "--activation-precision",
+            help="Compute precision (default: the weights', or bf16 for weight-only formats).",
+        ),
+    ] = None,
+    kv_precision: Annotated[
+        str | None,
+        typer.Option(
+            "--kv-precision",
+            help="KV-cache precision (default: the compute precision, at most 16-bit).",
+        ),
+    ] = None,
     mfu: Annotated[
-        str | None, typer.Option("--mfu", help="Share of peak FLOP/s reached (default 0.5).")
+        str | None, typer.Option("--mfu", help="Share of peak FLOP/s reached (default: fitted).")
     ] = None,
     price: PriceOpt = None,
     provider: ProviderOpt = None,
@@ -186,7 +206,8 @@ def infer(
         params=params, active_params=active_params,
         shape=_shape(layers=layers, hidden=hidden, heads=heads, kv_heads=kv_heads,
                      ffn_hidden=ffn_hidden, vocab=vocab),
-        gpus=gpus, precision=precision, batch=batch,
+        gpus=gpus, precision=precision, activation_precision=activation_precision,
+        kv_precision=kv_precision, batch=batch, ttft_ms=ttft_ms, tpot_ms=tpot_ms,
         mfu=parse_fraction(mfu, "--mfu") if mfu else None, price=price, provider=provider,
         catalog=load_catalog(catalog),
     )  # fmt: skip
@@ -349,19 +370,20 @@ def calibrate(
 
 @app.command()
 def fit(
-    path: Annotated[Path, typer.Argument(help="Training runs CSV (the calibration schema).")],
+    kind: Annotated[str, typer.Argument(help="training or inference")],
+    path: Annotated[Path, typer.Argument(help="Runs or benchmarks CSV (the calibration schema).")],
     save: Annotated[
         bool, typer.Option("--save", help="Write the constants to your user catalog.")
     ] = False,
     catalog: CatalogOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Refit the utilization model's constants on published (or your own) training runs."""
+    """Refit a model's constants on published (or your own) runs or benchmarks."""
     from flopfolio.catalog.catalog import load_catalog
     from flopfolio.validation.refit import refit
 
     target = _writable_catalog(catalog) if save else None
-    payload = refit(path, load_catalog(catalog), save_to=target)
+    payload = refit(kind, path, load_catalog(catalog), save_to=target)
     if as_json:
         _print_json(payload)
         return

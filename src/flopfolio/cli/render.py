@@ -74,13 +74,16 @@ def render_inference(d: dict[str, Any]) -> None:
     table = Table(title=f"Serving estimate — {a['model']}", show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column()
-    table.add_row("Accelerator", f"{d['gpus']} × {a['accelerator']['id']} ({a['precision']})")
+    table.add_row(
+        "Accelerator",
+        f"{d['gpus']} × {a['accelerator']['id']} (TP {a['tensor_parallel']} × PP {a['pipeline_parallel']}; {a['precision']})",
+    )
     table.add_row(
         "FLOPs / token", f"{d['flops_per_token']:.3e}  (2N: {d['flops_per_token_2n']:.3e})"
     )
-    table.add_row("Batch", f"{d['batch']}  (max {d['max_batch']})")
+    table.add_row("Batch", f"{d['batch']} — {a['batch_rule']} (memory allows {d['max_batch']})")
     table.add_row(
-        "TTFT (batch at once)",
+        "TTFT",
         _range(d["ttft_ms_low"], d["ttft_ms"], d["ttft_ms_high"], "{:,.1f} ms"),
     )
     table.add_row(
@@ -232,7 +235,9 @@ def render_calibration(d: dict[str, Any]) -> None:
 
 
 def render_fit(d: dict[str, Any]) -> None:
-    table = Table(title=f"Utilization model refit on {d['runs']} runs", title_justify="left")
+    table = Table(
+        title=f"{d['kind'].capitalize()} model refit on {d['runs']} rows", title_justify="left"
+    )
     table.add_column("constant")
     table.add_column("value", justify="right")
     for name, value in d["constants"].items():

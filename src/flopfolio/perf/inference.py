@@ -1,23 +1,39 @@
-"""Inference v1: a roofline per phase.
+"""Serving one replica: a roofline per step with continuous batching, quantization and
+tensor / pipeline / expert parallelism.
 
-* **Prefill** processes the whole prompt at once; it is compute-bound:
-  ``ttft = max(FLOPs / (gpus·peak·e_c), weight bytes / (gpus·bw·e_b))``.
-* **Decode** produces one token per sequence per step and must stream every weight and the KV
-  cache from memory: ``tpot = max(b·FLOPs_per_token / (gpus·peak·e_c),
-  (weights + b·context·kv_bytes) / (gpus·bw·e_b))``. A larger batch ``b`` shares the weight
-  traffic and raises arithmetic intensity until compute binds.
-* The KV cache caps the batch: ``weights + b·(s_in+s_out)·kv_bytes`` must fit in usable memory.
+A replica of ``G = t·p`` GPUs (tensor parallel ``t`` inside a node, pipeline ``p`` across;
+MoE experts spread over all ``G``) holds the weights and a KV cache for ``b`` sequences. Under
+continuous batching each **decode step** produces one token for each of the ``b`` sequences and
+also prefills the prompts of the requests that replace finished ones, ``b·s_in/s_out`` tokens per
+step on average (chunked prefill). One step takes
 
-The efficiency factors ``e_c`` (share of peak FLOP/s reached by prefill and decode matmuls) and
-``e_b`` (share of peak bandwidth reached by decode) are v1 defaults, not fitted: fitting them on
-published benchmarks is the serving issue's work, and ``flopfolio validate inference`` reports how
-far they are from measurements. The plain roofline (both at 1.0) is the validation baseline.
-Tensor-parallel communication is not yet modelled. MoE decode streams only the experts its batch
-is routed to (:meth:`TransformerSpec.weights_touched`), but all experts must be resident.
+    τ = max(FLOPs / (G·peak·e_c), bytes / (G·bw·e_b)) + communication + τ₀
+
+* FLOPs: ``b`` tokens at the mean context ``s_in + s_out/2`` plus the prefill tokens at ``s_in/2``
+  (``workload/flops.py``), at the *compute* precision's dense peak;
+* bytes: the weights the step touches (all of a dense model; for MoE only the routed experts,
+  ``TransformerSpec.weights_touched``) at the *weight* precision, plus the KV cache read, ``b`` ×
+  context × KV bytes per token at the *KV* precision (GQA/MQA/MLA-aware);
+* communication: two all-reduces per layer of the step's activations across ``t`` (ring,
+  intra-node link), one point-to-point hop per pipeline boundary, and for MoE two all-to-alls per
+  MoE layer across the replica;
+* ``τ₀``: a fixed per-step cost (kernel launches, scheduling, sampling).
+
+Time per output token is ``τ``; throughput is ``b/τ`` output tokens per second. Time to first
+token is one request's prefill on the replica (``s_in`` tokens, compute- or weight-bound) plus
+``τ₀``. ``e_c``, ``e_b`` and ``τ₀`` are fitted on published benchmarks (``flopfolio fit
+inference``; shipped in ``catalog/data/inference_fit.csv``); the plain roofline (1, 1, 0) is the
+validation baseline.
+
+Quantization: weights, activations (compute) and the KV cache each have a precision. Weight-only
+formats the chip cannot compute in (int4, fp4 on pre-Blackwell) compute in bf16 (fp16 where the
+chip has no bf16); the KV cache defaults to the compute precision, at most 16-bit.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flopfolio.catalog.accelerators import Accelerator
@@ -29,18 +45,92 @@ from flopfolio.workload.memory import kv_cache_bytes_per_token
 from flopfolio.workload.precision import Precision
 from flopfolio.workload.transformer import TransformerSpec
 
-DEFAULT_COMPUTE_EFFICIENCY = 0.50
-DEFAULT_BANDWIDTH_EFFICIENCY = 0.80
-# The band: both efficiencies 25% lower / higher (capped at 1).
-EFFICIENCY_RELATIVE_BAND = 0.25
 USABLE_MEMORY_FRACTION = 0.90  # the rest: activations, CUDA graphs, fragmentation
 MAX_BATCH = 1 << 16
+EFFICIENCY_LOG_SD = (
+    0.20  # band: ±20% (log) on the step time; replaced by the fit's spread when known
+)
+_WIDE_COMPUTE = (Precision.BF16, Precision.FP16, Precision.FP32)
+FALLBACK_INTRA_GB_PER_S = 32.0
+FALLBACK_SCALE_OUT_GB_PER_S = 1.5625
 
 
 @dataclass(frozen=True, slots=True)
-class Efficiency:
-    compute: float
-    bandwidth: float
+class InferenceConstants:
+    compute_efficiency: float  # e_c
+    bandwidth_efficiency: float  # e_b
+    step_overhead_s: float  # τ₀
+
+    def __post_init__(self) -> None:
+        for what in ("compute_efficiency", "bandwidth_efficiency"):
+            value = getattr(self, what)
+            if not 0 < value <= 1:
+                raise InvalidSpecError(
+                    f"{what.replace('_', ' ')} must be in (0, 1], got {value!r}."
+                )
+        if not 0 <= self.step_overhead_s < 1:
+            raise InvalidSpecError(
+                f"step overhead must be in [0, 1) s, got {self.step_overhead_s!r}."
+            )
+
+
+PLAIN_ROOFLINE = InferenceConstants(1.0, 1.0, 0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class ServingPrecision:
+    weights: Precision
+    compute: Precision
+    kv: Precision
+
+    @classmethod
+    def resolve(
+        cls,
+        acc: Accelerator,
+        weights: Precision | None = None,
+        compute: Precision | None = None,
+        kv: Precision | None = None,
+    ) -> ServingPrecision:
+        """Fill in what the user left out: see the module docstring."""
+        default = acc.default_training_precision()
+        w = weights or default
+        if compute is None:
+            compute = w if (acc.supports(w) and w is not Precision.INT4) else default
+        acc.peak(compute)  # raises with the chip's precisions
+        if compute in (Precision.INT8, Precision.INT4):
+            raise InvalidSpecError(
+                f"Compute in {compute.value} is not modelled. To fix: quantize weights with "
+                f"--precision {compute.value} and compute in bf16 or fp8 (--activation-precision)."
+            )
+        if kv is None:
+            kv = compute if compute.bytes_per_value <= 2 else Precision.BF16
+        return cls(w, compute, kv)
+
+    def describe(self) -> str:
+        return f"weights {self.weights.value}, compute {self.compute.value}, KV {self.kv.value}"
+
+
+@dataclass(frozen=True, slots=True)
+class ReplicaLayout:
+    tensor: int
+    pipeline: int
+
+    @property
+    def gpus(self) -> int:
+        return self.tensor * self.pipeline
+
+    @classmethod
+    def for_gpus(cls, gpus: int, acc: Accelerator, spec: TransformerSpec) -> ReplicaLayout:
+        """Tensor parallel inside a node (the largest power of two dividing the heads), pipeline
+        across nodes."""
+        tensor = 1
+        while (
+            tensor * 2 <= min(gpus, acc.node_size)
+            and gpus % (tensor * 2) == 0
+            and (not spec.has_shape or spec.heads % (tensor * 2) == 0)
+        ):
+            tensor *= 2
+        return cls(tensor, gpus // tensor)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,19 +140,19 @@ class InferencePoint:
     ttft_s: float
     tpot_s: float
     output_tokens_per_s: float
-    decode_bound: str  # "compute" or "memory"
+    decode_bound: str  # "compute", "memory" or "communication"
 
 
 @dataclass(frozen=True, slots=True)
 class InferenceEstimate:
     spec: TransformerSpec
     accelerator: Accelerator
-    precision: Precision
-    gpus: int
+    precision: ServingPrecision
+    layout: ReplicaLayout
     input_tokens: int
     output_tokens: int
     batch: int
-    batch_is_max: bool
+    batch_rule: str
     max_batch: int
     flops_per_token: FlopCount
     flops_per_token_2n: float
@@ -70,11 +160,15 @@ class InferenceEstimate:
     weights_gib: float
     kv_cache_gib: float
     fits: bool
-    efficiency: Efficiency
+    constants: InferenceConstants
     central: InferencePoint
-    slow: InferencePoint  # at the low efficiencies
-    fast: InferencePoint  # at the high efficiencies
+    slow: InferencePoint
+    fast: InferencePoint
     gpus_chosen_automatically: bool
+
+    @property
+    def gpus(self) -> int:
+        return self.layout.gpus
 
     @property
     def output_tokens_per_s(self) -> Band:
@@ -85,57 +179,136 @@ class InferenceEstimate:
         )
 
 
-def _point(
-    spec: TransformerSpec,
-    acc: Accelerator,
-    precision: Precision,
-    gpus: int,
-    batch: int,
-    s_in: int,
-    s_out: int,
-    eff: Efficiency,
-) -> InferencePoint:
-    flop_rate = gpus * acc.peak(precision) * eff.compute
-    byte_rate = gpus * acc.memory_bw_gb_per_s * 1e9 * eff.bandwidth
-    kv_per_token = kv_cache_bytes_per_token(spec, precision) if spec.has_shape else 0.0
-    # Prefill: each prompt token attends to s_in/2 earlier tokens on average (causal).
-    prefill_flops = batch * s_in * inference_flops_per_token(spec, s_in / 2).per_token
-    prefill_bytes = spec.weights_touched(batch * s_in) * precision.bytes_per_value
-    ttft = max(prefill_flops / flop_rate, prefill_bytes / byte_rate) if s_in else 0.0
-    context = s_in + s_out / 2  # average context over the decode
-    step_flops = batch * inference_flops_per_token(spec, context).per_token
-    weight_bytes = spec.weights_touched(batch) * precision.bytes_per_value
-    step_bytes = weight_bytes + batch * context * kv_per_token
-    compute_time, memory_time = step_flops / flop_rate, step_bytes / byte_rate
-    tpot = max(compute_time, memory_time)
-    total = ttft + s_out * tpot
-    return InferencePoint(
-        ttft_s=ttft,
-        tpot_s=tpot,
-        output_tokens_per_s=batch * s_out / total if s_out else 0.0,
-        decode_bound="compute" if compute_time >= memory_time else "memory",
+def _ring_all_reduce(acc: Accelerator, volume: float, group: int) -> float:
+    if group <= 1:
+        return 0.0
+    return (
+        2.0
+        * (group - 1)
+        / group
+        * volume
+        / ((acc.intra_node_gb_per_s or FALLBACK_INTRA_GB_PER_S) * 1e9)
     )
 
 
-def _max_batch(
-    spec: TransformerSpec, acc: Accelerator, precision: Precision, gpus: int, seq: int
+def _step(
+    spec: TransformerSpec,
+    acc: Accelerator,
+    prec: ServingPrecision,
+    layout: ReplicaLayout,
+    k: InferenceConstants,
+    *,
+    new_tokens: float,
+    attended_context: float,
+    cached_sequences: float,
+    cached_context: float,
+) -> tuple[float, str]:
+    """Seconds for one forward pass over ``new_tokens`` tokens, and what bounds it."""
+    gpus = layout.gpus
+    flops = new_tokens * inference_flops_per_token(spec, attended_context).per_token
+    kv_bytes = kv_cache_bytes_per_token(spec, prec.kv) if spec.has_shape else 0.0
+    read = (
+        spec.weights_touched(new_tokens) * prec.weights.bytes_per_value
+        + cached_sequences * cached_context * kv_bytes
+    )
+    compute_s = flops / (gpus * acc.peak(prec.compute) * k.compute_efficiency)
+    memory_s = read / (gpus * acc.memory_bw_gb_per_s * 1e9 * k.bandwidth_efficiency)
+    comm_s = 0.0
+    if spec.has_shape:
+        activations = new_tokens * spec.hidden * prec.compute.bytes_per_value
+        comm_s += (
+            2 * spec.layers * _ring_all_reduce(acc, activations, layout.tensor) / layout.pipeline
+        )
+        if layout.pipeline > 1:
+            hop = (acc.scale_out_gb_per_s or FALLBACK_SCALE_OUT_GB_PER_S) * 1e9
+            comm_s += (layout.pipeline - 1) * activations / layout.tensor / hop
+        if spec.experts and gpus > 1:
+            routed = (
+                new_tokens * spec.experts_active * spec.hidden * prec.compute.bytes_per_value / gpus
+            )
+            comm_s += (
+                2
+                * spec.moe_layers
+                * routed
+                * (gpus - 1)
+                / gpus
+                / ((acc.intra_node_gb_per_s or FALLBACK_INTRA_GB_PER_S) * 1e9)
+            )
+    bound = max((compute_s, "compute"), (memory_s, "memory"), (comm_s, "communication"))[1]
+    return max(compute_s, memory_s) + comm_s + k.step_overhead_s, bound
+
+
+def serving_point(
+    spec: TransformerSpec,
+    acc: Accelerator,
+    prec: ServingPrecision,
+    layout: ReplicaLayout,
+    k: InferenceConstants,
+    batch: int,
+    s_in: int,
+    s_out: int,
+) -> InferencePoint:
+    ttft = 0.0
+    if s_in:
+        ttft, _ = _step(
+            spec, acc, prec, layout, k, new_tokens=s_in, attended_context=s_in / 2,
+            cached_sequences=0, cached_context=0,
+        )  # fmt: skip
+    if not s_out:
+        return InferencePoint(ttft, 0.0, 0.0, "compute")
+    context = s_in + s_out / 2
+    prefill_share = s_in / s_out  # prompt tokens per generated token, prefilled alongside decode
+    # Decode tokens attend to the mean context; prefill tokens to half their prompt.
+    mixed_context = (context + prefill_share * s_in / 2) / (1 + prefill_share)
+    tpot, bound = _step(
+        spec, acc, prec, layout, k, new_tokens=batch * (1 + prefill_share),
+        attended_context=mixed_context, cached_sequences=batch, cached_context=context,
+    )  # fmt: skip
+    return InferencePoint(ttft, tpot, batch / tpot, bound)
+
+
+def max_batch(
+    spec: TransformerSpec, acc: Accelerator, prec: ServingPrecision, gpus: int, seq: int
 ) -> int:
     usable = gpus * acc.memory_gib * GIB * USABLE_MEMORY_FRACTION
-    free = usable - spec.params * precision.bytes_per_value
+    free = usable - spec.params * prec.weights.bytes_per_value
     if free <= 0:
         return 0
     if not spec.has_shape:
         return MAX_BATCH
-    per_sequence = seq * kv_cache_bytes_per_token(spec, precision)
-    return int(min(MAX_BATCH, free // per_sequence))
+    return int(min(MAX_BATCH, free // (seq * kv_cache_bytes_per_token(spec, prec.kv))))
 
 
-def fewest_gpus_for_weights(spec: TransformerSpec, acc: Accelerator, precision: Precision) -> int:
+def fewest_gpus_for_weights(spec: TransformerSpec, acc: Accelerator, prec: ServingPrecision) -> int:
     """Smallest power of two whose memory holds the weights with room for a KV cache."""
     gpus = 1
-    while _max_batch(spec, acc, precision, gpus, 1) < 1 and gpus < 4096:
+    while max_batch(spec, acc, prec, gpus, 1) < 1 and gpus < 4096:
         gpus *= 2
     return gpus
+
+
+def _best_under_limits(
+    point: Callable[[int], InferencePoint],
+    largest: int,
+    ttft_s: float | None,
+    tpot_s: float | None,
+) -> int:
+    """The largest batch (throughput rises with batch) whose latency meets the limits; 0 if none."""
+
+    def ok(b: int) -> bool:
+        p = point(b)
+        return (ttft_s is None or p.ttft_s <= ttft_s) and (tpot_s is None or p.tpot_s <= tpot_s)
+
+    if largest < 1 or not ok(1):
+        return 0
+    low, high = 1, largest
+    while low < high:  # latency grows with batch: binary search the boundary
+        mid = (low + high + 1) // 2
+        if ok(mid):
+            low = mid
+        else:
+            high = mid - 1
+    return low
 
 
 def estimate_inference(
@@ -144,12 +317,16 @@ def estimate_inference(
     *,
     input_tokens: int,
     output_tokens: int,
+    constants: InferenceConstants,
     gpus: int | None = None,
     precision: Precision | None = None,
+    activation_precision: Precision | None = None,
+    kv_precision: Precision | None = None,
     batch: int | None = None,
     batch_max: bool = False,
-    compute_efficiency: float | None = None,
-    bandwidth_efficiency: float | None = None,
+    ttft_ms: float | None = None,
+    tpot_ms: float | None = None,
+    log_sd: float = EFFICIENCY_LOG_SD,
 ) -> InferenceEstimate:
     """TTFT, time per output token, throughput and memory for one replica."""
     check_positive(input_tokens, "input tokens", allow_zero=True, upper=1e7)
@@ -158,59 +335,84 @@ def estimate_inference(
         raise InvalidSpecError(
             "input and output tokens are both zero. To fix: give at least one token."
         )
-    precision = precision or accelerator.default_training_precision()
-    accelerator.peak(precision)  # fails early with the chip's precisions
+    prec = ServingPrecision.resolve(accelerator, precision, activation_precision, kv_precision)
     automatic = gpus is None
     if gpus is None:
-        gpus = fewest_gpus_for_weights(spec, accelerator, precision)
-    if gpus < 1 or gpus > 100_000:
+        gpus = fewest_gpus_for_weights(spec, accelerator, prec)
+    if not 1 <= gpus <= 100_000:
         raise InvalidSpecError(f"--gpus must be between 1 and 100,000, got {gpus}.")
+    layout = ReplicaLayout.for_gpus(gpus, accelerator, spec)
     seq = input_tokens + output_tokens
-    max_batch = _max_batch(spec, accelerator, precision, gpus, seq)
-    if batch_max:
-        chosen = max(1, max_batch)
+    largest = max_batch(spec, accelerator, prec, gpus, seq)
+
+    def point(b: int, k: InferenceConstants = constants) -> InferencePoint:
+        return serving_point(spec, accelerator, prec, layout, k, b, input_tokens, output_tokens)
+
+    limits = ttft_ms is not None or tpot_ms is not None
+    if limits:
+        for value, what in ((ttft_ms, "--ttft-ms"), (tpot_ms, "--tpot-ms")):
+            if value is not None:
+                check_positive(value, what, upper=1e7)
+        chosen = _best_under_limits(
+            point,
+            largest,
+            None if ttft_ms is None else ttft_ms / 1e3,
+            None if tpot_ms is None else tpot_ms / 1e3,
+        )
+        if chosen == 0:
+            single = point(1)
+            raise InvalidSpecError(
+                f"No batch meets the latency limits on {gpus} × {accelerator.id}: batch 1 gives TTFT "
+                f"{single.ttft_s * 1e3:.1f} ms and {single.tpot_s * 1e3:.2f} ms per token. To fix: relax "
+                "--ttft-ms/--tpot-ms, add --gpus, or use a faster accelerator or lower precision."
+            )
+        rule = "largest batch meeting " + " and ".join(
+            f"{name} ≤ {value:g} ms"
+            for name, value in (("TTFT", ttft_ms), ("TPOT", tpot_ms))
+            if value is not None
+        )
+    elif batch_max:
+        chosen, rule = max(1, largest), "largest batch the KV cache allows (maximises throughput)"
     else:
         chosen = 1 if batch is None else int(check_positive(batch, "batch", upper=MAX_BATCH))
-    eff = Efficiency(
-        compute=compute_efficiency or DEFAULT_COMPUTE_EFFICIENCY,
-        bandwidth=bandwidth_efficiency or DEFAULT_BANDWIDTH_EFFICIENCY,
-    )
-    for value, what in (
-        (eff.compute, "compute efficiency"),
-        (eff.bandwidth, "bandwidth efficiency"),
-    ):
-        if not 0 < value <= 1:
-            raise InvalidSpecError(f"{what} must be in (0, 1], got {value!r}.")
-    low = Efficiency(
-        eff.compute * (1 - EFFICIENCY_RELATIVE_BAND), eff.bandwidth * (1 - EFFICIENCY_RELATIVE_BAND)
-    )
-    high = Efficiency(
-        min(1.0, eff.compute * (1 + EFFICIENCY_RELATIVE_BAND)),
-        min(1.0, eff.bandwidth * (1 + EFFICIENCY_RELATIVE_BAND)),
-    )
-    weights = spec.params * precision.bytes_per_value / GIB
-    kv = chosen * seq * kv_cache_bytes_per_token(spec, precision) / GIB if spec.has_shape else 0.0
+        rule = (
+            "user --batch"
+            if batch is not None
+            else "batch 1 (pass --batch N, max, or latency limits)"
+        )
+    weights = spec.params * prec.weights.bytes_per_value / GIB
+    kv = chosen * seq * kv_cache_bytes_per_token(spec, prec.kv) / GIB if spec.has_shape else 0.0
     memory_per_gpu = (weights + kv) / gpus
-    args = (spec, accelerator, precision, gpus, chosen, input_tokens, output_tokens)
+    spread = math.exp(1.645 * log_sd)  # 90% interval on the step time
+    slow = InferenceConstants(
+        constants.compute_efficiency / spread,
+        constants.bandwidth_efficiency / spread,
+        constants.step_overhead_s * spread,
+    )
+    fast = InferenceConstants(
+        min(1.0, constants.compute_efficiency * spread),
+        min(1.0, constants.bandwidth_efficiency * spread),
+        constants.step_overhead_s / spread,
+    )
     return InferenceEstimate(
         spec=spec,
         accelerator=accelerator,
-        precision=precision,
-        gpus=gpus,
+        precision=prec,
+        layout=layout,
         input_tokens=input_tokens,
         output_tokens=output_tokens,
         batch=chosen,
-        batch_is_max=batch_max,
-        max_batch=max_batch,
+        batch_rule=rule,
+        max_batch=largest,
         flops_per_token=inference_flops_per_token(spec, input_tokens + output_tokens / 2),
         flops_per_token_2n=2.0 * spec.active_params,
         memory_per_gpu_gib=memory_per_gpu,
         weights_gib=weights,
         kv_cache_gib=kv,
         fits=memory_per_gpu <= accelerator.memory_gib * USABLE_MEMORY_FRACTION,
-        efficiency=eff,
-        central=_point(*args, eff),
-        slow=_point(*args, low),
-        fast=_point(*args, high),
+        constants=constants,
+        central=point(chosen),
+        slow=point(chosen, slow),
+        fast=point(chosen, fast),
         gpus_chosen_automatically=automatic,
     )

@@ -60,21 +60,25 @@ class InferenceResult:
                 "params": e.spec.params,
                 "active_params": e.spec.active_params,
                 "accelerator": accelerator_dict(e.accelerator),
-                "precision": e.precision.value,
+                "precision": e.precision.describe(),
+                "weight_precision": e.precision.weights.value,
+                "activation_precision": e.precision.compute.value,
+                "kv_precision": e.precision.kv.value,
+                "tensor_parallel": e.layout.tensor,
+                "pipeline_parallel": e.layout.pipeline,
                 "input_tokens": e.input_tokens,
                 "output_tokens": e.output_tokens,
-                "batch_rule": "largest batch the KV cache allows"
-                if e.batch_is_max
-                else "user --batch (default 1)",
+                "batch_rule": e.batch_rule,
                 "gpus_chosen": "fewest that hold the weights"
                 if e.gpus_chosen_automatically
                 else "user --gpus",
-                "compute_efficiency": e.efficiency.compute,
-                "bandwidth_efficiency": e.efficiency.bandwidth,
+                "compute_efficiency": e.constants.compute_efficiency,
+                "bandwidth_efficiency": e.constants.bandwidth_efficiency,
+                "step_overhead_ms": e.constants.step_overhead_s * 1e3,
                 "decode_bound": e.central.decode_bound,
                 "weights_gib": e.weights_gib,
                 "kv_cache_gib": e.kv_cache_gib,
-                "model_basis": "roofline v1: prefill compute-bound, decode bandwidth-bound; no TP communication",
+                "model_basis": "continuous batching; per-step roofline with fitted efficiencies and overhead, TP/PP/EP communication",
                 "price": price_dict(self.price),
             },
         }
@@ -86,12 +90,15 @@ class InferenceResult:
             + (f" [{self.model.source}]" if self.model.source else ""),
             f"FLOPs per token: {e.flops_per_token.per_token:.4g} ({e.flops_per_token.convention.value});"
             f" napkin 2N = {e.flops_per_token_2n:.4g}",
-            f"Accelerator: {e.gpus} x {e.accelerator.id}, {e.precision.value}; "
-            f"efficiency compute {e.efficiency.compute:.2f}, bandwidth {e.efficiency.bandwidth:.2f}",
+            f"Accelerator: {e.gpus} x {e.accelerator.id} (TP {e.layout.tensor} × PP {e.layout.pipeline}), "
+            f"{e.precision.describe()}",
+            f"Step model: continuous batching; compute at {e.constants.compute_efficiency:.2f} of peak, "
+            f"memory at {e.constants.bandwidth_efficiency:.2f} of bandwidth, {e.constants.step_overhead_s * 1e3:.2f} ms "
+            "per step (fitted on published benchmarks)",
             f"Memory: weights {e.weights_gib:.1f} GiB + KV cache {e.kv_cache_gib:.1f} GiB "
             f"= {e.memory_per_gpu_gib:.1f} GiB per GPU ({'fits' if e.fits else 'DOES NOT FIT'})",
-            f"Batch {e.batch} (max the KV cache allows: {e.max_batch})",
-            f"Prefill (TTFT): {d['ttft_ms']:.1f} ms; decode (TPOT): {d['tpot_ms']:.2f} ms, "
+            f"Batch {e.batch}: {e.batch_rule} (the KV cache allows {e.max_batch})",
+            f"TTFT (one prompt's prefill): {d['ttft_ms']:.1f} ms; time per output token: {d['tpot_ms']:.2f} ms, "
             f"{e.central.decode_bound}-bound",
             f"Throughput: {d['output_tokens_per_s']:,.0f} output tokens/s "
             f"({d['output_tokens_per_s_low']:,.0f}-{d['output_tokens_per_s_high']:,.0f})",

@@ -1,4 +1,4 @@
-"""``flopfolio fit``: refit the utilization model on a training-runs file and optionally keep it."""
+"""``flopfolio fit``: refit a model's constants on a calibration file and optionally keep them."""
 
 from __future__ import annotations
 
@@ -9,47 +9,89 @@ from typing import Any
 
 from flopfolio.catalog.catalog import Catalog
 from flopfolio.catalog.user_catalog import write_utilization_fit
-from flopfolio.errors import InfeasiblePlanError
-from flopfolio.validation.cases import training_case
-from flopfolio.validation.fit import fit_constants, predict_chip_hours, prepare
+from flopfolio.errors import CatalogError, InfeasiblePlanError
 from flopfolio.validation.runs import read_rows
 
-MIN_RUNS = 4  # four constants
+MIN_ROWS = {"training": 4, "inference": 3}  # at least as many rows as constants
 
 
-def refit(path: Path | str, catalog: Catalog, *, save_to: Path | None = None) -> dict[str, Any]:
+def _training(
+    path: Path | str, catalog: Catalog
+) -> tuple[dict[str, float], int, float, list[float]]:
+    from flopfolio.validation.cases import training_case
+    from flopfolio.validation.fit import fit_constants, predict_chip_hours, prepare
+
     cases = [training_case(row, catalog) for row in read_rows(path)]
     prepared = [p for p in (prepare(c) for c in cases if not isinstance(c, str)) if p is not None]
     judged = [p for p in prepared if p.case.reported_chip_hours]
-    if len(judged) < MIN_RUNS:
-        raise InfeasiblePlanError(
-            f"{path} has {len(judged)} run(s) with reported chip-hours that fit memory; the fit needs at "
-            f"least {MIN_RUNS}. To fix: add runs (model shape, tokens, hardware, chips, chip-hours)."
-        )
+    _enough("training", path, len(judged))
     result = fit_constants(prepared)
     k = result.constants
     errors = [
         abs(predict_chip_hours(p, k)[1] / (p.case.reported_chip_hours or 1.0) - 1) for p in judged
     ]
+    names = (
+        "matmul_efficiency_max",
+        "matmul_half_width",
+        "elementwise_bytes_per_hidden",
+        "dp_overlap",
+    )
+    return dict(zip(names, k.as_tuple(), strict=True)), result.runs, result.residual_log_sd, errors
+
+
+def _inference(
+    path: Path | str, catalog: Catalog
+) -> tuple[dict[str, float], int, float, list[float]]:
+    from flopfolio.validation.inference_fit import bench_case, fit_serving_constants, predict
+
+    cases = [
+        c for c in (bench_case(row, catalog) for row in read_rows(path)) if not isinstance(c, str)
+    ]
+    _enough("inference", path, len(cases))
+    result = fit_serving_constants(cases)
+    k = result.constants
+    errors = [abs(predict(c, k) / c.reported - 1) for c in cases]
     constants = {
-        "matmul_efficiency_max": k.matmul_efficiency_max,
-        "matmul_half_width": k.matmul_half_width,
-        "elementwise_bytes_per_hidden": k.elementwise_bytes_per_hidden,
-        "dp_overlap": k.dp_overlap,
+        "compute_efficiency": k.compute_efficiency,
+        "bandwidth_efficiency": k.bandwidth_efficiency,
+        "step_overhead_s": k.step_overhead_s,
     }
+    return constants, result.rows, result.residual_log_sd, errors
+
+
+def _enough(kind: str, path: Path | str, rows: int) -> None:
+    if rows < MIN_ROWS[kind]:
+        raise InfeasiblePlanError(
+            f"{path} has {rows} {kind} row(s) that can be judged; the fit needs at least {MIN_ROWS[kind]}. "
+            "To fix: add rows with the calibration schema's columns filled."
+        )
+
+
+def refit(
+    kind: str, path: Path | str, catalog: Catalog, *, save_to: Path | None = None
+) -> dict[str, Any]:
+    fitters = {
+        "training": (_training, "utilization_fit.csv"),
+        "inference": (_inference, "inference_fit.csv"),
+    }
+    if kind not in fitters:
+        raise CatalogError(f"Unknown fit kind {kind!r}. To fix: use training or inference.")
+    fitter, filename = fitters[kind]
+    constants, rows, spread, errors = fitter(path, catalog)
     saved = None
     if save_to is not None:
-        saved = save_to / "utilization_fit.csv"
+        saved = save_to / filename
         write_utilization_fit(
             saved,
-            {**constants, "residual_log_sd": result.residual_log_sd, "runs": float(result.runs)},
-            f"flopfolio fit on {Path(path).name} ({result.runs} runs)",
+            {**constants, "residual_log_sd": spread, "runs": float(rows)},
+            f"flopfolio fit {kind} on {Path(path).name} ({rows} rows)",
             dt.date.today().isoformat(),
         )
     return {
+        "kind": kind,
         "constants": constants,
-        "runs": result.runs,
-        "residual_log_sd": result.residual_log_sd,
+        "runs": rows,
+        "residual_log_sd": spread,
         "median_abs_error": statistics.median(errors),
         "max_abs_error": max(errors),
         "saved_to": str(saved) if saved else None,

@@ -7,7 +7,8 @@ Input files use exactly the columns of ``shared/data/calibration/training_runs.c
   fastest configuration, plus failures and restarts). Runs that report a utilization instead (or
   as well) get a second table: predicted MFU or HFU against theirs, figures the fit never used.
   ``leave_one_out`` refits the constants without each run and predicts it.
-* Inference: the metric is the row's ``metric`` column (``output_tokens_per_s`` or ``ttft_ms``).
+* Inference: the metric is the row's ``metric`` column (``output_tokens_per_s`` or ``ttft_ms``),
+  predicted by the serving model with its fitted constants; leave-one-out works the same way.
 
 Baselines (DESIGN.md): training, the napkin ``6·N·D`` at a fixed 40% of the dense bf16 peak
 (fp16 where the chip has no bf16); inference, the plain roofline at 100% of peak FLOP/s and
@@ -23,10 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from flopfolio.catalog.catalog import Catalog
-from flopfolio.errors import CatalogError, FlopfolioError
-from flopfolio.perf.inference import estimate_inference
+from flopfolio.errors import CatalogError
+from flopfolio.perf.inference import PLAIN_ROOFLINE, InferenceConstants
 from flopfolio.perf.step_time import StepConstants
-from flopfolio.validation.cases import number, precision_from_text, spec_from_row, training_case
+from flopfolio.validation.cases import training_case
 from flopfolio.workload.flops import napkin_training_flops
 
 BASELINE_MFU = 0.40
@@ -180,41 +181,34 @@ def validate_training(
     return report
 
 
-def validate_inference(rows: list[dict[str, str]], catalog: Catalog) -> ValidationReport:
+def validate_inference(
+    rows: list[dict[str, str]], catalog: Catalog, *, leave_one_out: bool = False
+) -> ValidationReport:
+    from flopfolio.validation.inference_fit import bench_case, fit_serving_constants, predict
+
     report = ValidationReport("inference")
+    constants = InferenceConstants(*catalog.serving.values)
+    cases = []
     for row in rows:
-        name = row.get("name", "?")
-        metric, value = row.get("metric", ""), number(row, "value")
-        if metric not in ("output_tokens_per_s", "ttft_ms") or not value:
-            report.skipped.append(
-                (name, f"metric {metric!r} with value {row.get('value')!r} is not judged")
-            )
-            continue
-        try:
-            acc = catalog.accelerator(row.get("hardware", ""))
-            spec = spec_from_row(row)
-            batch_text = (row.get("batch") or "1").strip().lower()
-            batch_max = batch_text == "max"
-            common: dict[str, Any] = {
-                "input_tokens": int(number(row, "input_len") or 0),
-                "output_tokens": int(number(row, "output_len") or 0),
-                "gpus": int(number(row, "num_chips") or 1),
-                "precision": precision_from_text(row.get("precision", ""), acc),
-                "batch": None if batch_max else int(float(batch_text)),
-                "batch_max": batch_max,
-            }
-            est = estimate_inference(spec, acc, **common)
-            roof = estimate_inference(
-                spec, acc, compute_efficiency=1.0, bandwidth_efficiency=1.0, **common
-            )
-        except (FlopfolioError, ValueError) as exc:
-            report.skipped.append((name, str(exc)))
-            continue
-        if metric == "ttft_ms":
-            predicted, baseline = est.central.ttft_s * 1e3, roof.central.ttft_s * 1e3
+        case = bench_case(row, catalog)
+        if isinstance(case, str):
+            report.skipped.append((row.get("name", "?"), case))
         else:
-            predicted, baseline = est.central.output_tokens_per_s, roof.central.output_tokens_per_s
-        report.rows.append(ValidationRow(name, predicted, value, baseline))
+            cases.append(case)
+    for i, case in enumerate(cases):
+        loo = None
+        if leave_one_out:
+            rest = cases[:i] + cases[i + 1 :]
+            loo = predict(case, fit_serving_constants(rest).constants)
+        report.rows.append(
+            ValidationRow(
+                case.name,
+                predict(case, constants),
+                case.reported,
+                predict(case, PLAIN_ROOFLINE),
+                loo,
+            )
+        )
     return report
 
 
@@ -224,5 +218,5 @@ def validate_file(
     if kind == "training":
         return validate_training(read_rows(path), catalog, leave_one_out=leave_one_out)
     if kind == "inference":
-        return validate_inference(read_rows(path), catalog)
+        return validate_inference(read_rows(path), catalog, leave_one_out=leave_one_out)
     raise CatalogError(f"Unknown validation kind {kind!r}. To fix: use training or inference.")
