@@ -304,6 +304,35 @@ def validate(
 
 
 @app.command()
+def capacity(
+    workload: Annotated[Path, typer.Argument(help="Workload YAML (see examples/chat-app.yaml).")],
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Write a chart: FILE.html (offline) or FILE.png.")
+    ] = None,
+    catalog: CatalogOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Plan serving capacity for a demand curve: policies, accelerators and a hosted API compared."""
+    from flopfolio.capacity_plan import load_workload, plan_capacity
+    from flopfolio.catalog.catalog import load_catalog
+
+    result = plan_capacity(
+        load_workload(workload), base=workload.parent, catalog=load_catalog(catalog)
+    )
+    payload = result.to_dict()
+    if plot is not None:
+        from flopfolio.charts import capacity_figure, write_figure
+
+        payload["plot"] = str(write_figure(capacity_figure(result), plot))
+    if as_json:
+        _print_json(payload)
+        return
+    from flopfolio.cli.render import render_capacity
+
+    render_capacity(payload)
+
+
+@app.command()
 def calibrate(
     gpu: GpuOpt,
     gpus: Annotated[int, typer.Option("--gpus", help="GPUs the measured run used.")],

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 # In a pipe rich would wrap at 80 columns; a fixed width keeps tables readable and output stable.
-console = Console(width=None if sys.stdout.isatty() else 110)
+console = Console(width=None if sys.stdout.isatty() else 120)
 
 
 def _money(value: float | None) -> str:
@@ -269,3 +269,69 @@ def render_bench(d: dict[str, Any]) -> None:
     )
     console.print(table)
     console.print(f"Saved to {d['saved_to']}", highlight=False)
+
+
+def render_capacity(d: dict[str, Any]) -> None:
+    demand = d["demand"]
+    console.print(
+        f"[bold]{d['model']}[/bold]: {d['hours']:,} hours, mean {demand['mean_requests_per_hour']:,.0f} requests/h, "
+        f"peak {demand['peak_requests_per_hour']:,.0f} (peak-to-mean {demand['peak_to_mean']:.1f}); "
+        f"{demand['mean_input_tokens']:,.0f} in / {demand['mean_output_tokens']:,.0f} out tokens per request"
+    )
+    table = Table(title="Monthly cost by policy (USD; 730 h)", title_justify="left")
+    for column in (
+        "accelerator",
+        "replica",
+        "req/h per replica",
+        "policy",
+        "$/month",
+        "util.",
+        "idle $",
+        "spike $",
+    ):
+        table.add_column(
+            column, justify="left" if column in ("accelerator", "policy", "replica") else "right"
+        )
+    for plan in d["accelerators"]:
+        first = True
+        for p in plan["policies"]:
+            star = " *" if p["name"] == plan["cheapest_policy"] else ""
+            table.add_row(
+                plan["accelerator"] if first else "",
+                f"{plan['gpus_per_replica']} GPU, batch {plan['batch']}" if first else "",
+                f"{plan['requests_per_replica_hour']:,.0f}" if first else "",
+                p["name"] + star, f"{p['monthly_cost_usd']:,.0f}", f"{p['utilization']:.0%}",
+                f"{p['idle_cost_usd']:,.0f}", "—" if p["spike_cost_usd"] is None else f"{p['spike_cost_usd']:,.0f}",
+            )  # fmt: skip
+            first = False
+        table.add_section()
+    console.print(table)
+    best = d["cheapest"]
+    if best:
+        console.print(
+            f"Cheapest: {best['accelerator']} with {best['policy']} at ${best['monthly_cost_usd']:,.0f}/month"
+            + (f" (on-demand from {best['provider']})" if best["provider"] else ""),
+            highlight=False,
+        )
+    api = d["hosted_api"]
+    if api:
+        console.print(
+            f"Hosted API {api['model']} ({api['provider']}): ${api['monthly_cost_usd']:,.0f}/month "
+            f"(${api['usd_per_million_input_tokens']:g} / ${api['usd_per_million_output_tokens']:g} per 1M tokens in/out, "
+            f"as of {api['as_of']})",
+            highlight=False,
+        )
+        for acc, volume in api["break_even_requests_per_month"].items():
+            text = (
+                "the API is cheaper at any volume"
+                if volume is None
+                else f"self-hosting wins above {volume:,.0f} requests/month"
+            )
+            console.print(f"  break-even on {acc}: {text}", highlight=False)
+    for skipped in d["skipped"]:
+        console.print(
+            f"[yellow]skipped[/yellow] {skipped['accelerator']}: {skipped['reason']}",
+            highlight=False,
+        )
+    if d.get("plot"):
+        console.print(f"Chart: {d['plot']}", highlight=False)
