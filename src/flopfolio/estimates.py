@@ -14,6 +14,7 @@ from flopfolio.catalog.catalog import Catalog, load_catalog
 from flopfolio.catalog.profiles import load_profile
 from flopfolio.economics.pricing import PriceChoice, choose_price
 from flopfolio.model_input import choose_model
+from flopfolio.perf.batch_job import batch_job
 from flopfolio.perf.goodput import EVAL_FRACTION, PROGRAM_FACTOR, PROGRAM_FACTOR_BAND
 from flopfolio.perf.inference import InferenceConstants, estimate_inference
 from flopfolio.perf.step_time import StepConstants
@@ -107,10 +108,12 @@ def estimate_serving(
     mfu: float | None = None,
     price: str | float | None = None,
     provider: str | None = None,
+    requests: str | float | None = None,
     catalog: Catalog | None = None,
 ) -> InferenceResult:
     """Estimate one serving replica from user-level inputs (see ``flopfolio infer --help``).
-    ``mfu`` replaces the fitted compute efficiency."""
+    ``mfu`` replaces the fitted compute efficiency; ``requests`` adds an offline batch job of that
+    many requests (GPU-hours and cost)."""
     from flopfolio.errors import InvalidSpecError
 
     cat, acc, prec = _prepare(catalog, gpu, precision)
@@ -135,4 +138,5 @@ def estimate_serving(
         batch=batch_n, batch_max=batch_max, ttft_ms=ttft_ms, tpot_ms=tpot_ms,
         log_sd=cat.serving.residual_log_sd,
     )  # fmt: skip
-    return InferenceResult(choice, estimate, _price(cat, acc.id, price, provider))
+    job = batch_job(estimate, parse_count(requests, "--requests")) if requests is not None else None
+    return InferenceResult(choice, estimate, _price(cat, acc.id, price, provider), job)

@@ -184,6 +184,13 @@ def infer(
     mfu: Annotated[
         str | None, typer.Option("--mfu", help="Share of peak FLOP/s reached (default: fitted).")
     ] = None,
+    requests: Annotated[
+        str | None,
+        typer.Option(
+            "--requests",
+            help="Offline batch job of this many requests (e.g. 10M) at the chosen batch; --output-tokens 0 for embeddings.",
+        ),
+    ] = None,
     price: PriceOpt = None,
     provider: ProviderOpt = None,
     layers: LayersOpt = None,
@@ -207,7 +214,7 @@ def infer(
         shape=_shape(layers=layers, hidden=hidden, heads=heads, kv_heads=kv_heads,
                      ffn_hidden=ffn_hidden, vocab=vocab),
         gpus=gpus, precision=precision, activation_precision=activation_precision,
-        kv_precision=kv_precision, batch=batch, ttft_ms=ttft_ms, tpot_ms=tpot_ms,
+        kv_precision=kv_precision, batch=batch, ttft_ms=ttft_ms, tpot_ms=tpot_ms, requests=requests,
         mfu=parse_fraction(mfu, "--mfu") if mfu else None, price=price, provider=provider,
         catalog=load_catalog(catalog),
     )  # fmt: skip

@@ -106,6 +106,14 @@ def render_inference(d: dict[str, Any]) -> None:
         ),
     )  # fmt: skip
     table.add_row("Price basis", a["price"]["basis"])
+    job = d.get("job")
+    if job:
+        table.add_row(
+            f"Batch job: {job['requests']:,.0f} requests",
+            _range(job["gpu_hours_low"], job["gpu_hours"], job["gpu_hours_high"], "{:,.1f}")
+            + " GPU-h; "
+            + _range(job["cost_usd_low"], job["cost_usd"], job["cost_usd_high"], "${:,.2f}"),
+        )
     console.print(table)
 
 

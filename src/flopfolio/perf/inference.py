@@ -141,6 +141,7 @@ class InferencePoint:
     tpot_s: float
     output_tokens_per_s: float
     decode_bound: str  # "compute", "memory" or "communication"
+    prefill_tokens_per_s: float  # prompt tokens per second when prefilling a whole batch at once
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,14 +249,19 @@ def serving_point(
     s_in: int,
     s_out: int,
 ) -> InferencePoint:
-    ttft = 0.0
+    ttft = prefill_rate = 0.0
     if s_in:
         ttft, _ = _step(
             spec, acc, prec, layout, k, new_tokens=s_in, attended_context=s_in / 2,
             cached_sequences=0, cached_context=0,
         )  # fmt: skip
+        whole_batch, _ = _step(
+            spec, acc, prec, layout, k, new_tokens=batch * s_in, attended_context=s_in / 2,
+            cached_sequences=0, cached_context=0,
+        )  # fmt: skip
+        prefill_rate = batch * s_in / whole_batch
     if not s_out:
-        return InferencePoint(ttft, 0.0, 0.0, "compute")
+        return InferencePoint(ttft, 0.0, 0.0, "compute", prefill_rate)
     context = s_in + s_out / 2
     prefill_share = s_in / s_out  # prompt tokens per generated token, prefilled alongside decode
     # Decode tokens attend to the mean context; prefill tokens to half their prompt.
@@ -264,7 +270,7 @@ def serving_point(
         spec, acc, prec, layout, k, new_tokens=batch * (1 + prefill_share),
         attended_context=mixed_context, cached_sequences=batch, cached_context=context,
     )  # fmt: skip
-    return InferencePoint(ttft, tpot, batch / tpot, bound)
+    return InferencePoint(ttft, tpot, batch / tpot, bound, prefill_rate)
 
 
 def max_batch(

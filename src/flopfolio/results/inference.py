@@ -8,6 +8,7 @@ from typing import Any
 from flopfolio.economics.band import Band
 from flopfolio.economics.pricing import PriceChoice
 from flopfolio.model_input import ModelChoice
+from flopfolio.perf.batch_job import BatchJob
 from flopfolio.perf.inference import InferenceEstimate
 from flopfolio.results.common import accelerator_dict, price_dict
 
@@ -17,6 +18,25 @@ class InferenceResult:
     model: ModelChoice
     estimate: InferenceEstimate
     price: PriceChoice | None
+    job: BatchJob | None = None
+
+    def job_dict(self) -> dict[str, Any] | None:
+        if self.job is None:
+            return None
+        hours, gpu_hours = self.job.replica_hours, self.job.gpu_hours
+        cost = gpu_hours.times(self.price.usd_per_gpu_hour) if self.price else None
+        return {
+            "requests": self.job.requests,
+            "replica_hours": hours.central,
+            "replica_hours_low": hours.low,
+            "replica_hours_high": hours.high,
+            "gpu_hours": gpu_hours.central,
+            "gpu_hours_low": gpu_hours.low,
+            "gpu_hours_high": gpu_hours.high,
+            "cost_usd": cost.central if cost else None,
+            "cost_usd_low": cost.low if cost else None,
+            "cost_usd_high": cost.high if cost else None,
+        }
 
     @property
     def usd_per_million_output_tokens(self) -> Band | None:
@@ -54,6 +74,8 @@ class InferenceResult:
             "usd_per_million_output_tokens": usd.central if usd else None,
             "usd_per_million_output_tokens_low": usd.low if usd else None,
             "usd_per_million_output_tokens_high": usd.high if usd else None,
+            "prefill_tokens_per_s": e.central.prefill_tokens_per_s,
+            "job": self.job_dict(),
             "assumptions": {
                 "model": self.model.description,
                 "model_source": self.model.source,
