@@ -154,7 +154,9 @@ def load_image_models(user_dir: Path | None = None) -> dict[str, ImageModel]:
     for row in all_rows(IMAGE_MODELS_FILE, user_dir):
         model = image_model_from_row(row)
         if model.id in table and row.origin == "shipped":
-            raise CatalogError(f"{row.where}: duplicate model_id {model.id!r} in {IMAGE_MODELS_FILE}.")
+            raise CatalogError(
+                f"{row.where}: duplicate model_id {model.id!r} in {IMAGE_MODELS_FILE}."
+            )
         table[model.id] = model
     return table
 

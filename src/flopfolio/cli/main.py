@@ -340,6 +340,48 @@ def capacity(
 
 
 @app.command()
+def image(
+    model: Annotated[
+        str,
+        typer.Option(
+            "--model", help="Image model preset (stable-diffusion-xl-base, flux.1-dev, ...)."
+        ),
+    ],
+    gpu: Annotated[
+        list[str], typer.Option("--gpu", help="Accelerator; repeat to compare several.")
+    ],
+    width: Annotated[int, typer.Option("--width", help="Image width in pixels.")] = 1024,
+    height: Annotated[int, typer.Option("--height", help="Image height in pixels.")] = 1024,
+    steps: Annotated[
+        int | None, typer.Option("--steps", help="Denoising steps (default: the model's).")
+    ] = None,
+    batch: Annotated[int, typer.Option("--batch", help="Images generated together.")] = 1,
+    precision: PrecisionOpt = None,
+    price: PriceOpt = None,
+    provider: ProviderOpt = None,
+    images: Annotated[
+        str | None, typer.Option("--images", help="A batch job of this many images (e.g. 1M).")
+    ] = None,
+    catalog: CatalogOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Which card for an image model: seconds per image, images per hour, memory, $ per 1,000 images."""
+    from flopfolio.catalog.catalog import load_catalog
+    from flopfolio.image_plan import compare_image_serving
+
+    result = compare_image_serving(
+        model=model, gpus=gpu, width_px=width, height_px=height, steps=steps, batch=batch,
+        precision=precision, price=price, provider=provider, images=images, catalog=load_catalog(catalog),
+    ).to_dict()  # fmt: skip
+    if as_json:
+        _print_json(result)
+        return
+    from flopfolio.cli.render import render_images
+
+    render_images(result)
+
+
+@app.command()
 def calibrate(
     gpu: GpuOpt,
     gpus: Annotated[int, typer.Option("--gpus", help="GPUs the measured run used.")],

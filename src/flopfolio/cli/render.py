@@ -343,3 +343,39 @@ def render_capacity(d: dict[str, Any]) -> None:
         )
     if d.get("plot"):
         console.print(f"Chart: {d['plot']}", highlight=False)
+
+
+def render_images(d: dict[str, Any]) -> None:
+    title = (
+        f"{d['model']} at {d['width_px']}×{d['height_px']}, {d['steps']} steps: "
+        f"{d['flops_per_image'] / 1e12:,.1f} TFLOPs per image — cheapest first"
+    )
+    table = Table(title=title, title_justify="left")
+    columns = [
+        "accelerator",
+        "s / image",
+        "images / h / GPU",
+        "memory GiB",
+        "fits",
+        "$ / 1,000 images",
+    ]
+    if d["images"] is not None:
+        columns += ["job GPU-h", "job $"]
+    for column in columns:
+        table.add_column(column, justify="left" if column == "accelerator" else "right")
+    for r in d["accelerators"]:
+        cells = [
+            r["accelerator"], f"{r['seconds_per_image']:,.2f}", f"{r['images_per_hour_per_gpu']:,.0f}",
+            f"{r['memory_needed_gib']:,.1f}", "yes" if r["fits"] else "[red]no[/red]",
+            _range(r["usd_per_thousand_images_low"], r["usd_per_thousand_images"],
+                   r["usd_per_thousand_images_high"], "${:,.2f}"),
+        ]  # fmt: skip
+        if d["images"] is not None:
+            cells += [f"{r['job_gpu_hours']:,.1f}", _money(r["job_cost_usd"])]
+        table.add_row(*cells)
+    console.print(table)
+    for skipped in d["skipped"]:
+        console.print(
+            f"[yellow]skipped[/yellow] {skipped['accelerator']}: {skipped['reason']}",
+            highlight=False,
+        )
