@@ -382,6 +382,79 @@ def image(
 
 
 @app.command()
+def contract(
+    gpu: GpuOpt,
+    gpus: Annotated[float, typer.Option("--gpus", help="GPUs contracted.")],
+    price: PriceOpt = None,
+    provider: ProviderOpt = None,
+    months: Annotated[
+        float | None,
+        typer.Option("--months", help="Months of use (and of the contract, unless --term-months)."),
+    ] = None,
+    usage_months: Annotated[
+        float | None,
+        typer.Option("--usage-months", help="Months you need the GPUs (same as --months)."),
+    ] = None,
+    term_months: Annotated[
+        float | None,
+        typer.Option("--term-months", help="Committed term in months (pay for all of it)."),
+    ] = None,
+    block_days: Annotated[
+        float | None,
+        typer.Option("--block-days", help="A capacity block of this many days instead of a term."),
+    ] = None,
+    spot: Annotated[bool, typer.Option("--spot", help="Spot capacity (interruptible).")] = False,
+    spot_overhead: Annotated[
+        float, typer.Option("--spot-overhead", help="Work redone after interruptions.")
+    ] = 0.10,
+    upfront: Annotated[
+        bool, typer.Option("--upfront", help="Pay the whole term in month 0.")
+    ] = False,
+    after: Annotated[
+        str, typer.Option("--after", help="Leftover term: idle, inference or resell.")
+    ] = "idle",
+    inference_utilization: Annotated[
+        float,
+        typer.Option("--inference-utilization", help="Share of leftover hours inference uses."),
+    ] = 0.6,
+    resale_fraction: Annotated[
+        float,
+        typer.Option("--resale-fraction", help="Share of the price recovered when reselling."),
+    ] = 0.5,
+    next_gen_month: Annotated[
+        float | None, typer.Option("--next-gen-month", help="Month a faster generation arrives.")
+    ] = None,
+    next_gen_speedup: Annotated[
+        float,
+        typer.Option("--next-gen-speedup", help="Its work per GPU-hour, relative (default 2.5)."),
+    ] = 2.5,
+    next_gen_price: Annotated[
+        float | None,
+        typer.Option("--next-gen-price", help="Its USD per GPU-hour (default: the same)."),
+    ] = None,
+    catalog: CatalogOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """What a job costs under a contract, the multiplier when the term outlasts the need, and what
+    a next generation strands."""
+    from flopfolio.contracts import price_contract
+
+    result = price_contract(
+        gpu=gpu, gpus=gpus, price=price, provider=provider, usage_months=usage_months or months,
+        term_months=term_months, block_days=block_days, spot=spot, spot_overhead=spot_overhead,
+        upfront=upfront, after=after, inference_utilization=inference_utilization,
+        resale_fraction=resale_fraction, next_gen_month=next_gen_month,
+        next_gen_speedup=next_gen_speedup, next_gen_price=next_gen_price, catalog_dir=catalog,
+    )  # fmt: skip
+    if as_json:
+        _print_json(result)
+        return
+    from flopfolio.cli.render import render_contract
+
+    render_contract(result)
+
+
+@app.command()
 def calibrate(
     gpu: GpuOpt,
     gpus: Annotated[int, typer.Option("--gpus", help="GPUs the measured run used.")],

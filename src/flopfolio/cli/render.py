@@ -379,3 +379,37 @@ def render_images(d: dict[str, Any]) -> None:
             f"[yellow]skipped[/yellow] {skipped['accelerator']}: {skipped['reason']}",
             highlight=False,
         )
+
+
+def render_contract(d: dict[str, Any]) -> None:
+    table = Table(
+        title=f"Contract — {d['gpus']:,.0f} × {d['accelerator']}",
+        show_header=False,
+        title_justify="left",
+    )
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("Price", f"${d['usd_per_gpu_hour']:,.2f}/GPU-h — {d['price_basis']}")
+    table.add_row("Terms", d["terms"])
+    table.add_row("Total", f"${d['total_usd']:,.0f} over {d['paid_months']:g} months")
+    table.add_row(
+        "Hours you need",
+        f"${d['usage_cost_usd']:,.0f} — multiplier {d['effective_cost_multiplier']:.2f}×",
+    )
+    if d["recovered_usd"]:
+        table.add_row(
+            "Recovered",
+            f"${d['recovered_usd']:,.0f} ({d['after']}) → net ${d['net_usd']:,.0f}, {d['net_multiplier']:.2f}×",
+        )
+    if d["next_generation"]:
+        ng = d["next_generation"]
+        switch = (
+            "never (it is not cheaper per unit of work)"
+            if ng["switch_pays_from_month"] is None
+            else f"from month {ng['switch_pays_from_month']:g}"
+        )
+        table.add_row(
+            "Next generation",
+            f"strands ${ng['stranded_usd']:,.0f}; switching new work pays {switch}",
+        )
+    console.print(table)
