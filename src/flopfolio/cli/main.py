@@ -455,6 +455,28 @@ def contract(
 
 
 @app.command()
+def plan(
+    roadmap: Annotated[Path, typer.Argument(help="Roadmap YAML (see examples/roadmap.yaml).")],
+    gap: Annotated[
+        float, typer.Option("--gap", help="Accept a plan within this share of optimal.")
+    ] = 0.01,
+    catalog: CatalogOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Optimise procurement for a roadmap: offers × terms × start months × quantities (MILP)."""
+    from flopfolio.catalog.catalog import load_catalog
+    from flopfolio.roadmap import plan_roadmap
+
+    result = plan_roadmap(roadmap, catalog=load_catalog(catalog), gap=gap)
+    if as_json:
+        _print_json(result)
+        return
+    from flopfolio.cli.render import render_plan
+
+    render_plan(result)
+
+
+@app.command()
 def calibrate(
     gpu: GpuOpt,
     gpus: Annotated[int, typer.Option("--gpus", help="GPUs the measured run used.")],

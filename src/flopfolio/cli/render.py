@@ -413,3 +413,38 @@ def render_contract(d: dict[str, Any]) -> None:
             f"strands ${ng['stranded_usd']:,.0f}; switching new work pays {switch}",
         )
     console.print(table)
+
+
+def render_plan(d: dict[str, Any]) -> None:
+    console.print(
+        f"Expected cost ${d['expected_cost_usd']:,.0f}: committed ${d['committed_usd']:,.0f} "
+        f"(limit ${d['commitment_limit_usd']:,.0f} of ${d['cash_usd']:,.0f} cash) + expected on-demand "
+        f"${d['expected_on_demand_usd']:,.0f}",
+        highlight=False,
+    )
+    buys = Table(title="Commitments", title_justify="left")
+    for column in ("start month", "offer", "term", "GPUs", "$/GPU-h", "cost"):
+        buys.add_column(column, justify="left" if column == "offer" else "right")
+    for p in d["purchases"]:
+        buys.add_row(str(p["start_month"]), p["offer"], f"{p['term_months']} mo", f"{p['gpus']:,}",
+                     f"{p['usd_per_gpu_hour']:.2f}", f"${p['cost_usd']:,.0f}")  # fmt: skip
+    if not d["purchases"]:
+        buys.add_row("—", "none: on-demand covers everything", "", "", "", "")
+    console.print(buys)
+    months = Table(
+        title="Month by month (GPUs; on-demand and inference in the base or first scenario)",
+        title_justify="left",
+    )
+    scenario = "base" if d["months"] and "base" in d["months"][0]["on_demand_gpus"] else None
+    for column in ("month", "committed", "training", "inference", "on-demand", "committed in use"):
+        months.add_column(column, justify="right")
+    for m in d["months"]:
+        name = scenario or next(iter(m["on_demand_gpus"]), "")
+        months.add_row(
+            str(m["month"]), f"{sum(m['committed_gpus'].values()):,.0f}", f"{sum(m['training_gpus'].values()):,.0f}",
+            f"{m['inference_gpus'].get(name, 0):,.0f}", f"{m['on_demand_gpus'].get(name, 0):,.0f}",
+            f"{m['committed_utilization'].get(name, 0):.0%}",
+        )  # fmt: skip
+    console.print(months)
+    for line in d["binding"]:
+        console.print(f"binds: {line}", highlight=False)
