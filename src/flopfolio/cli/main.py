@@ -477,6 +477,50 @@ def plan(
 
 
 @app.command()
+def scale(
+    flops: Annotated[
+        str | None, typer.Option("--flops", help="Training compute budget in FLOPs, e.g. 5.76e23.")
+    ] = None,
+    usd: Annotated[
+        str | None, typer.Option("--usd", help="Or a dollar budget (with --gpu).")
+    ] = None,
+    gpu: Annotated[
+        str | None, typer.Option("--gpu", help="Accelerator for a dollar budget.")
+    ] = None,
+    price: PriceOpt = None,
+    mfu: Annotated[float, typer.Option("--mfu", help="Utilization for a dollar budget.")] = 0.4,
+    available_tokens: Annotated[
+        str | None,
+        typer.Option("--available-tokens", help="Training data you have (warns if short)."),
+    ] = None,
+    target_loss: Annotated[
+        float | None,
+        typer.Option("--target-loss", help="Inference-aware sizing for this loss (nats)."),
+    ] = None,
+    inference_tokens: Annotated[
+        str | None, typer.Option("--inference-tokens", help="Lifetime tokens the model will serve.")
+    ] = None,
+    catalog: CatalogOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Compute-optimal parameters and tokens for a budget (Chinchilla-family laws), and
+    inference-aware sizing."""
+    from flopfolio.catalog.catalog import load_catalog
+    from flopfolio.scale import scale_budget
+
+    result = scale_budget(
+        flops=flops, usd=usd, gpu=gpu, price=price, mfu=mfu, available_tokens=available_tokens,
+        target_loss=target_loss, inference_tokens=inference_tokens, catalog=load_catalog(catalog),
+    )  # fmt: skip
+    if as_json:
+        _print_json(result)
+        return
+    from flopfolio.cli.render import render_scale
+
+    render_scale(result)
+
+
+@app.command()
 def calibrate(
     gpu: GpuOpt,
     gpus: Annotated[int, typer.Option("--gpus", help="GPUs the measured run used.")],

@@ -448,3 +448,33 @@ def render_plan(d: dict[str, Any]) -> None:
     console.print(months)
     for line in d["binding"]:
         console.print(f"binds: {line}", highlight=False)
+
+
+def render_scale(d: dict[str, Any]) -> None:
+    table = Table(
+        title=f"Compute-optimal for {d['flops']:.3g} FLOPs ({d['budget_basis']})",
+        title_justify="left",
+    )
+    for column in ("law", "parameters", "tokens", "tokens / param", "loss (nats)"):
+        table.add_column(column, justify="left" if column == "law" else "right")
+    for name, p in {**d["laws"], "kaplan-2020 (outside the band)": d["kaplan_2020"]}.items():
+        star = " *" if name == d["law"] else ""
+        table.add_row(name + star, f"{p['params'] / 1e9:,.1f}B", f"{p['tokens'] / 1e12:,.2f}T",
+                      f"{p['tokens_per_param']:,.1f}", f"{p['loss_nats']:.3f}")  # fmt: skip
+    console.print(table)
+    console.print(
+        f"Central (*): {d['params'] / 1e9:,.1f}B parameters ({d['params_low'] / 1e9:,.1f}-{d['params_high'] / 1e9:,.1f}B) "
+        f"on {d['tokens'] / 1e12:,.2f}T tokens ({d['tokens_low'] / 1e12:,.2f}-{d['tokens_high'] / 1e12:,.2f}T)",
+        highlight=False,
+    )
+    if d["data_warning"]:
+        console.print(f"[yellow]data:[/yellow] {d['data_warning']}", highlight=False)
+    plan = d["inference_aware"]
+    if plan:
+        console.print(
+            f"Inference-aware (loss {plan['target_loss_nats']:g}, {plan['inference_tokens']:.3g} tokens served): "
+            f"{plan['params'] / 1e9:,.1f}B on {plan['tokens'] / 1e12:,.2f}T instead of "
+            f"{plan['chinchilla_params'] / 1e9:,.1f}B on {plan['chinchilla_tokens'] / 1e12:,.2f}T, "
+            f"saving {plan['saving_fraction']:.0%} of lifetime FLOPs",
+            highlight=False,
+        )
