@@ -521,6 +521,97 @@ def scale(
 
 
 @app.command()
+def threshold(
+    base_flops: Annotated[
+        str | None, typer.Option("--base-flops", help="Base model training FLOPs.")
+    ] = None,
+    base_cost_usd: Annotated[
+        str | None, typer.Option("--base-cost-usd", help="Base model training cost.")
+    ] = None,
+    base_params: Annotated[
+        str | None, typer.Option("--base-params", help="Or: base parameters (with --base-tokens).")
+    ] = None,
+    base_tokens: Annotated[
+        str | None, typer.Option("--base-tokens", help="Base training tokens.")
+    ] = None,
+    finetune_flops: Annotated[
+        str | None, typer.Option("--finetune-flops", help="Fine-tune FLOPs.")
+    ] = None,
+    finetune_cost_usd: Annotated[
+        str | None, typer.Option("--finetune-cost-usd", help="Fine-tune cost.")
+    ] = None,
+    finetune_params: Annotated[
+        str | None,
+        typer.Option("--finetune-params", help="Or: parameters trained (with --finetune-tokens)."),
+    ] = None,
+    finetune_tokens: Annotated[
+        str | None, typer.Option("--finetune-tokens", help="Fine-tune tokens.")
+    ] = None,
+    active_only: Annotated[
+        bool, typer.Option("--active-only", help="Only thresholds in force or enacted.")
+    ] = False,
+    catalog: CatalogOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Which regulatory compute thresholds a model (base + fine-tunes) crosses, in FLOPs and dollars."""
+    from flopfolio.catalog.catalog import load_catalog
+    from flopfolio.threshold import check_model
+
+    result = check_model(
+        base_flops=base_flops, base_cost_usd=base_cost_usd, base_params=base_params, base_tokens=base_tokens,
+        finetune_flops=finetune_flops, finetune_cost_usd=finetune_cost_usd, finetune_params=finetune_params,
+        finetune_tokens=finetune_tokens, active_only=active_only, catalog=load_catalog(catalog),
+    )  # fmt: skip
+    if as_json:
+        _print_json(result)
+        return
+    from flopfolio.cli.render import render_threshold
+
+    render_threshold(result)
+
+
+@app.command()
+def tco(
+    gpu: GpuOpt,
+    gpus: Annotated[float, typer.Option("--gpus", help="Fleet size.")] = 1000,
+    rent: Annotated[
+        str | None,
+        typer.Option("--rent", help="Rental price per GPU-hour (default: cheapest ≥1-year offer)."),
+    ] = None,
+    purchase_price: Annotated[
+        float | None, typer.Option("--purchase-price", help="USD per GPU (default: catalog).")
+    ] = None,
+    utilization: Annotated[
+        float, typer.Option("--utilization", help="Share of hours the owned GPUs are used.")
+    ] = 0.8,
+    usd_per_kwh: Annotated[float, typer.Option("--usd-per-kwh", help="Electricity price.")] = 0.10,
+    pue: Annotated[
+        float, typer.Option("--pue", help="Data-centre power usage effectiveness.")
+    ] = 1.3,
+    depreciation_years: Annotated[
+        float, typer.Option("--depreciation-years", help="Useful life.")
+    ] = 4.0,
+    catalog: CatalogOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Rent or own: owned cost per GPU-hour (capex, power, space, staff), break-even utilization,
+    and the spend above which owning a data center pays."""
+    from flopfolio.catalog.catalog import load_catalog
+    from flopfolio.tco import total_cost_of_ownership
+
+    result = total_cost_of_ownership(
+        gpu=gpu, gpus=gpus, rent=rent, purchase_price=purchase_price, utilization=utilization,
+        usd_per_kwh=usd_per_kwh, pue=pue, depreciation_years=depreciation_years, catalog=load_catalog(catalog),
+    )  # fmt: skip
+    if as_json:
+        _print_json(result)
+        return
+    from flopfolio.cli.render import render_tco
+
+    render_tco(result)
+
+
+@app.command()
 def calibrate(
     gpu: GpuOpt,
     gpus: Annotated[int, typer.Option("--gpus", help="GPUs the measured run used.")],

@@ -12,6 +12,11 @@ from rich.table import Table
 console = Console(width=None if sys.stdout.isatty() else 120)
 
 
+def _short(text: str, limit: int = 90) -> str:
+    """A long source shortened for a table; the full text is in --json."""
+    return text if len(text) <= limit else text[: limit - 1] + "… (full source: --json)"
+
+
 def _money(value: float | None) -> str:
     return "—" if value is None else f"${value:,.0f}"
 
@@ -478,3 +483,49 @@ def render_scale(d: dict[str, Any]) -> None:
             f"saving {plan['saving_fraction']:.0%} of lifetime FLOPs",
             highlight=False,
         )
+
+
+def render_threshold(d: dict[str, Any]) -> None:
+    total = d["cumulative"]
+    flops = "unknown" if total["flops"] is None else f"{total['flops']:.3g} FLOPs"
+    cost = "unknown" if total["cost_usd"] is None else f"${total['cost_usd']:,.0f}"
+    console.print(f"Cumulative ({', '.join(total['runs'])}): {flops}, {cost}", highlight=False)
+    for r in d["thresholds"]:
+        mark = {
+            True: "[red]CROSSES[/red]",
+            False: "[green]below[/green]",
+            None: "[yellow]unknown[/yellow]",
+        }[r["crosses"]]
+        console.print(f"{mark}  {r['summary']}  [dim]({r['applies_to']})[/dim]")
+
+
+def render_tco(d: dict[str, Any]) -> None:
+    owned = d["owned_usd_per_gpu_hour"]
+    table = Table(
+        title=f"Rent or own {d['gpus']:,.0f} × {d['accelerator']}",
+        show_header=False,
+        title_justify="left",
+    )
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row(
+        "Purchase",
+        f"${d['purchase']['usd_per_gpu']:,.0f} per GPU incl. server share — {d['purchase']['source']}",
+    )
+    table.add_row(
+        "Owned $/GPU-h",
+        f"{owned['total']:.3f} = capex {owned['capex']:.3f} + capital {owned['capital']:.3f} + power {owned['power']:.3f}"
+        f" + space {owned['space_and_cooling']:.3f} + staff {owned['staff']:.3f}; {owned['per_used_hour']:.3f} per used hour",
+    )
+    table.add_row("Rent $/GPU-h", f"{d['rent_usd_per_gpu_hour']:.3f} — {_short(d['rent_basis'])}")
+    table.add_row("Annual", f"rent ${d['rent_annual_usd']:,.0f} vs own ${d['own_annual_usd']:,.0f}"
+                  + (" — owning is cheaper" if d["owning_is_cheaper"] else " — renting is cheaper"))  # fmt: skip
+    table.add_row("Break-even utilization", f"{d['break_even_utilization']:.0%} of hours")
+    spend = d["scale_break_even_annual_spend_usd"]
+    table.add_row(
+        "Owning a data center pays above",
+        "never at this rent" if spend is None
+        else f"${spend:,.0f}/year of rental spend (~{d['scale_break_even_gpus']:,.0f} GPUs); the seed's rule of thumb: "
+        f"${d['seed_rule_of_thumb_usd_per_year']:,.0f}",
+    )  # fmt: skip
+    console.print(table)
