@@ -1,0 +1,36 @@
+"""Database sessions for requests: a writer session per write (one transaction, committed when
+the route returns, rolled back if it raises) and a reader session for reads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from flopfolio.pool.store.repository import Repository
+
+
+def _session(request: Request, which: str) -> Iterator[Repository]:
+    factory = getattr(request.app.state, which)
+    session = factory()
+    try:
+        yield Repository(session)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def write_repo(request: Request) -> Iterator[Repository]:
+    yield from _session(request, "writer")
+
+
+def read_repo(request: Request) -> Iterator[Repository]:
+    yield from _session(request, "reader")
+
+
+WriteRepo = Annotated[Repository, Depends(write_repo)]
+ReadRepo = Annotated[Repository, Depends(read_repo)]
