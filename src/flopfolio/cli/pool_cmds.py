@@ -2,4 +2,155 @@
 
 from __future__ import annotations
 
-from flopfolio.cli.app import pool_app  # noqa: F401
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from flopfolio.cli.app import pool_app
+from flopfolio.cli.options import JsonOpt, print_json
+
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        help="SQLAlchemy URL (default: $DATABASE_URL, else a SQLite file in your data dir).",
+    ),
+]
+
+
+@pool_app.command("init")
+def pool_init(database_url: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """Create (or migrate) the pool's database and issue an operator API key."""
+    from flopfolio.pool.program import init_database
+
+    result = init_database(database_url)
+    if as_json:
+        print_json(result)
+        return
+    typer.echo(f"Database ready: {result['database']}")
+    typer.echo(f"Operator key (shown once; send it as X-API-Key): {result['operator_key']}")
+
+
+@pool_app.command("demo")
+def pool_demo(
+    members: Annotated[
+        int, typer.Option("--members", help="Startups in the synthetic portfolio.")
+    ] = 60,
+    months: Annotated[int, typer.Option("--months", help="Program horizon in months.")] = 24,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed of the portfolio.")] = 7,
+    database_url: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Load a realistic synthetic portfolio into the database, allocate it, and print the program report."""
+    from flopfolio.pool.program import run_demo
+
+    report = run_demo(database_url, members, months, seed)
+    if as_json:
+        print_json(report)
+        return
+    from flopfolio.cli.render import render_pool_report
+
+    render_pool_report(report)
+
+
+@pool_app.command("report")
+def pool_report(database_url: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """The program report from the database: contracts, allocations, utilization, bills."""
+    from flopfolio.pool.program import report_from_database
+
+    report = report_from_database(database_url)
+    if as_json:
+        print_json(report)
+        return
+    from flopfolio.cli.render import render_pool_report
+
+    render_pool_report(report)
+
+
+@pool_app.command("plan")
+def pool_plan(
+    roadmap: Annotated[
+        Path, typer.Argument(help="The pool's roadmap YAML (see examples/roadmap.yaml).")
+    ],
+    as_json: JsonOpt = False,
+) -> None:
+    """Plan the pool's contracts for its aggregated roadmap (the procurement optimizer)."""
+    from flopfolio.cli.money_cmds import plan
+
+    plan(roadmap, gap=0.01, catalog=None, as_json=as_json)
+
+
+@pool_app.command("allocate")
+def pool_allocate(
+    member: Annotated[str, typer.Option("--member", help="Member id.")],
+    gpu: Annotated[
+        list[str], typer.Option("--gpu", help="Acceptable accelerator; repeat for several.")
+    ],
+    gpus: Annotated[int, typer.Option("--gpus", help="GPUs needed.")],
+    months: Annotated[int, typer.Option("--months", help="Duration in months.")] = 1,
+    earliest: Annotated[int, typer.Option("--earliest", help="Earliest start month.")] = 0,
+    deadline: Annotated[
+        int | None,
+        typer.Option("--deadline", help="Must finish by this month (default: earliest + months)."),
+    ] = None,
+    burst: Annotated[
+        bool, typer.Option("--burst", help="Borrow idle capacity instead of a guarantee.")
+    ] = False,
+    database_url: DbOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Place one request now, as the API would (transactional; never overbooks)."""
+    from flopfolio.pool.program import allocate_one
+
+    result = allocate_one(database_url, member, gpu, gpus, months, earliest, deadline, burst)
+    if as_json:
+        print_json(result)
+        return
+    if result["status"] == "accepted":
+        for a in result["allocations"]:
+            typer.echo(
+                f"accepted: {a['gpus']} GPUs on {a['contract_id']}, months {a['start_month']}-{a['end_month']} ({a['kind']})"
+            )
+    else:
+        typer.echo(f"rejected: {result['reason']}")
+
+
+@pool_app.command("serve")
+def pool_serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port.")] = 8000,
+    workers: Annotated[int, typer.Option("--workers", help="Worker processes.")] = 2,
+    database_url: DbOpt = None,
+) -> None:
+    """Serve the pool's API (and its OpenAPI schema at /docs)."""
+    import os
+
+    import uvicorn
+
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
+    uvicorn.run(
+        "flopfolio.service.app:app_from_env", factory=True, host=host, port=port, workers=workers
+    )
+
+
+@pool_app.command("export-kueue")
+def pool_export_kueue(
+    month: Annotated[
+        int, typer.Option("--month", help="The month whose allocations to enforce.")
+    ] = 0,
+    output: Annotated[
+        Path | None, typer.Option("--output", help="Write the YAML here (default: stdout).")
+    ] = None,
+    database_url: DbOpt = None,
+) -> None:
+    """Kueue objects (ResourceFlavors, ClusterQueues, LocalQueues) enforcing a month's allocations."""
+    from flopfolio.pool.program import kueue_yaml
+
+    text = kueue_yaml(database_url, month)
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {output}")

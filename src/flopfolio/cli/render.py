@@ -529,3 +529,48 @@ def render_tco(d: dict[str, Any]) -> None:
         f"${d['seed_rule_of_thumb_usd_per_year']:,.0f}",
     )  # fmt: skip
     console.print(table)
+
+
+def render_pool_report(d: dict[str, Any]) -> None:
+    console.print(
+        f"[bold]Pooled GPU program[/bold]: {d['members']} members, {d.get('months', 0)} months, "
+        f"utilization {d.get('utilization', 0):.0%}",
+        highlight=False,
+    )
+    contracts = Table(title="Contracts", title_justify="left")
+    for column in ("contract", "accelerator", "GPUs", "$/GPU-h", "cost"):
+        contracts.add_column(
+            column, justify="left" if column in ("contract", "accelerator") else "right"
+        )
+    for c in d.get("contracts", []):
+        contracts.add_row(
+            c["id"],
+            c["accelerator"],
+            f"{c['gpus']:,}",
+            f"{c['usd_per_gpu_hour']:.2f}",
+            f"${c['cost_usd']:,.0f}",
+        )
+    console.print(contracts)
+    if "allocated_gpu_months" in d:
+        kinds = ", ".join(f"{k} {v:,.0f}" for k, v in d["allocated_gpu_months"].items())
+        console.print(
+            f"GPU-months: contracted {d['contracted_gpu_months']:,.0f}; allocated {kinds}. Internal price "
+            f"${d['internal_usd_per_gpu_hour']:.2f}/GPU-h; ledger imbalance ${d['ledger_imbalance_usd']:.2e}",
+            highlight=False,
+        )
+    value = d.get("program_value")
+    if value:
+        console.print(
+            f"Pooled vs standalone (members who can buy alone): ${value['pooled_cost_usd']:,.0f} vs "
+            f"${value['standalone_cost_usd']:,.0f} — the program saves ${value['value_usd']:,.0f} "
+            f"({value['value_share']:.0%}); commitments ${value['pooled_committed_usd']:,.0f} pooled vs "
+            f"${value['standalone_committed_usd']:,.0f} alone; {len(value['day_one_members'])} members could not "
+            "buy their capacity alone and get it on day one",
+            highlight=False,
+        )
+    top = Table(title="Largest members", title_justify="left")
+    for column in ("member", "GPU-months", "net bill"):
+        top.add_column(column, justify="left" if column == "member" else "right")
+    for m in d.get("top_members", []):
+        top.add_row(m["member"], f"{m['gpu_months']:,.0f}", f"${m['net_usd']:,.0f}")
+    console.print(top)

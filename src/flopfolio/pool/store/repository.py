@@ -267,3 +267,30 @@ class Repository:
     def remember(self, principal: str, key: str, status_code: int, response: Any) -> None:
         self.session.add(IdempotencyRow(principal=principal, key=key, status_code=status_code,
                                         response_json=json.dumps(response, default=str)))  # fmt: skip
+
+
+def store_program(
+    repo: Repository,
+    requests: Sequence[TrainingRequest | InferenceRequest | BurstRequest],
+    allocations: Sequence[Allocation],
+    rejections: Sequence[Rejection],
+    actor: str,
+) -> None:
+    """Record a whole allocation run (``flopfolio pool demo``/``plan``) in the session: every
+    request with its status, every allocation; one audit row for the run."""
+    reasons = {r.request_id: r.reason for r in rejections}
+    placed = {a.request_id for a in allocations}
+    kinds = {TrainingRequest: "training", InferenceRequest: "inference", BurstRequest: "burst"}
+    for request in requests:
+        status = "accepted" if request.id in placed else "rejected"
+        repo.session.add(RequestRow(id=request.id, member_id=request.member_id, kind=kinds[type(request)],
+                                    spec_json=json.dumps(asdict(request)), status=status,
+                                    reason=reasons.get(request.id, "")))  # fmt: skip
+    repo.session.flush()
+    repo.session.add_all(
+        AllocationRow(id=a.id, member_id=a.member_id, contract_id=a.contract_id, request_id=a.request_id,
+                      start_month=a.start_month, end_month=a.end_month, gpus=a.gpus, kind=a.kind.value)
+        for a in allocations
+    )  # fmt: skip
+    repo.audit(actor, "program.allocate", {"requests": len(requests), "allocations": len(allocations),
+                                            "rejections": len(rejections)})  # fmt: skip

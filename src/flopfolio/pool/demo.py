@@ -1,0 +1,128 @@
+"""A realistic synthetic portfolio for ``flopfolio pool demo`` and the benchmarks: startups joining
+over the program's life at seed, Series A or B, most training a model or two, all serving, many
+bursting, some graduating. Deterministic for a seed. The pool's offers come from the catalog
+(cheapest current on-demand and commitment prices for H100, H200 and B200), each startup alone
+limited to what it can rent on demand without a commitment (``STANDALONE_ON_DEMAND_CAP``)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from flopfolio.catalog.catalog import Catalog
+from flopfolio.planning.procurement import Offer
+from flopfolio.pool.domain import BurstRequest, Contract, InferenceRequest, Member, TrainingRequest
+
+ACCELERATORS = ("H100-SXM5-80GB", "H200-SXM-141GB", "B200")
+STAGES = (("seed", 2e6, 8e6), ("series-a", 10e6, 30e6), ("series-b", 30e6, 90e6))
+STANDALONE_ON_DEMAND_CAP = 64  # GPUs one startup can rent on demand without a reservation
+
+
+@dataclass(frozen=True, slots=True)
+class Portfolio:
+    contracts: tuple[Contract, ...]
+    members: tuple[Member, ...]
+    training: tuple[TrainingRequest, ...]
+    inference: tuple[InferenceRequest, ...]
+    bursts: tuple[BurstRequest, ...]
+
+
+def demo_portfolio(n_members: int = 60, months: int = 24, seed: int = 7) -> Portfolio:
+    rng = random.Random(seed)
+    members, training, inference, bursts = [], [], [], []
+    for i in range(n_members):
+        stage, low, high = rng.choice(STAGES)
+        join = rng.randrange(0, max(1, months // 2))
+        graduation = join + rng.randint(9, 18) if rng.random() < 0.3 else None
+        if graduation is not None and graduation >= months:
+            graduation = None
+        member = Member(
+            f"startup-{i:03d}", f"Startup {i:03d}", stage, round(rng.uniform(low, high), -5),
+            weight=2.0 if stage == "series-b" else 1.0, join_month=join, graduation_month=graduation,
+            borrowing_limit=rng.choice([64, 128, 256]),
+        )  # fmt: skip
+        members.append(member)
+        end = graduation if graduation is not None else months
+        for j in range(rng.choice([0, 1, 1, 2])):
+            duration = rng.randint(1, 3)
+            earliest = join + rng.randint(0, 3)
+            deadline = min(end, earliest + duration + rng.randint(1, 4))
+            if earliest + duration <= deadline:
+                gpus = rng.choice([16, 32, 64, 128, 256]) * (2 if stage == "series-b" else 1)
+                accs = tuple(rng.sample(ACCELERATORS, rng.randint(1, 2)))
+                training.append(
+                    TrainingRequest(
+                        f"{member.id}-train-{j}",
+                        member.id,
+                        accs,
+                        gpus,
+                        duration,
+                        earliest,
+                        deadline,
+                    )
+                )
+        start = join + rng.randint(1, 4)
+        if start < end:
+            inference.append(InferenceRequest.growing(
+                f"{member.id}-serve", member.id, rng.choice(ACCELERATORS), start, end - start,
+                rng.uniform(2, 24), rng.uniform(0.0, 0.12),
+            ))  # fmt: skip
+        for j in range(rng.choice([0, 1, 2])):
+            month = rng.randrange(join, end)
+            bursts.append(
+                BurstRequest(
+                    f"{member.id}-burst-{j}",
+                    member.id,
+                    ACCELERATORS,
+                    rng.choice([16, 32, 64]),
+                    month,
+                    1,
+                )
+            )
+    return Portfolio((), tuple(members), tuple(training), tuple(inference), tuple(bursts))
+
+
+def catalog_offers(catalog: Catalog, *, standalone: bool) -> list[Offer]:
+    """Procurement offers from the catalog for the demo's accelerators: the cheapest current
+    on-demand price (capped per startup when ``standalone``) and each commitment length's cheapest."""
+    offers = []
+    for acc in ACCELERATORS:
+        current = [
+            o
+            for o in catalog.offers
+            if o.accelerator_id == acc and o.status == "current" and o.term != "spot"
+        ]
+        best: dict[int, float] = {}
+        names: dict[int, str] = {}
+        for o in current:
+            if o.commitment_months not in best or o.usd_per_gpu_hour < best[o.commitment_months]:
+                best[o.commitment_months] = o.usd_per_gpu_hour
+                names[o.commitment_months] = f"{o.provider} {acc} {o.term}"
+        for months, price in sorted(best.items()):
+            cap = STANDALONE_ON_DEMAND_CAP if (standalone and months == 0) else None
+            offers.append(Offer(names[months], acc, months, price, cap))
+    return offers
+
+
+def size_contracts(
+    portfolio: Portfolio, catalog: Catalog, months: int, share_of_peak: float = 0.7
+) -> tuple[Contract, ...]:
+    """The program's contracts: per accelerator, one reservation for the whole horizon sized to
+    ``share_of_peak`` of the pooled base demand's peak (rounded to 8-GPU nodes), at the catalog's
+    cheapest commitment of a year or longer (its on-demand price if it lists none)."""
+    from flopfolio.pool.engine import aggregate_demand
+
+    demand = aggregate_demand(portfolio.members, portfolio.training, portfolio.inference, months)
+    contracts = []
+    for acc, by_month in sorted(demand.by_accelerator.items()):
+        peak = max(by_month.base_gpus) if by_month.base_gpus else 0.0
+        gpus = max(8, round(peak * share_of_peak / 8.0) * 8)
+        current = [o for o in catalog.offers if o.accelerator_id == acc and o.status == "current"]
+        committed = [o for o in current if o.commitment_months >= 12]
+        best = min(
+            committed or [o for o in current if o.term == "on_demand"],
+            key=lambda o: o.usd_per_gpu_hour,
+        )
+        contracts.append(Contract(f"{acc.lower()}-pool", best.provider, acc, f"{best.provider}-{best.region}",
+                                  gpus, 0, months, best.usd_per_gpu_hour))  # fmt: skip
+    return tuple(contracts)

@@ -1,0 +1,181 @@
+"""The pool's commands on a database: initialise it, load the demo portfolio, report on the
+program, export Kueue objects. The CLI calls these; they call the store and the pure engine."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from flopfolio.catalog.catalog import Catalog, load_catalog
+from flopfolio.pool.chargeback import chargeback
+from flopfolio.pool.demo import catalog_offers, demo_portfolio, size_contracts
+from flopfolio.pool.domain import AllocationKind, BurstRequest, InferenceRequest, TrainingRequest
+from flopfolio.pool.engine import allocate, program_value
+from flopfolio.pool.kueue import export_kueue, to_yaml
+from flopfolio.pool.store.db import make_engine, session_factory, upgrade
+from flopfolio.pool.store.repository import Repository, store_program
+
+
+def _repo(url: str | None) -> tuple[Repository, Any]:
+    engine = make_engine(url)
+    upgrade(engine)
+    return Repository(session_factory(engine)()), engine
+
+
+def init_database(url: str | None) -> dict[str, Any]:
+    """Migrate the schema and issue an operator key (shown once)."""
+    repo, engine = _repo(url)
+    key = repo.create_key("operator", None, "created by flopfolio pool init", actor="cli")
+    repo.session.commit()
+    repo.session.close()
+    result = {"database": engine.url.render_as_string(hide_password=True), "operator_key": key}
+    engine.dispose()
+    return result
+
+
+def run_demo(url: str | None, members: int = 60, months: int = 24, seed: int = 7,
+             catalog: Catalog | None = None) -> dict[str, Any]:  # fmt: skip
+    """Create the synthetic portfolio in the database, allocate it, charge it back, and report."""
+    cat = catalog or load_catalog()
+    portfolio = demo_portfolio(members, months, seed)
+    contracts = size_contracts(portfolio, cat, months)
+    result = allocate(
+        contracts,
+        portfolio.members,
+        portfolio.training,
+        portfolio.inference,
+        portfolio.bursts,
+        months,
+    )
+    ledger = chargeback(contracts, result.allocations, portfolio.members, months)
+    value = program_value(
+        portfolio.members, portfolio.training, portfolio.inference, catalog_offers(cat, standalone=True),
+        months, sum(m.cash_usd for m in portfolio.members) * 0.1,
+        time_limit=30,
+    )  # fmt: skip
+    repo, engine = _repo(url)
+    for member in portfolio.members:
+        repo.add_member(member, actor="demo")
+    for contract in contracts:
+        repo.add_contract(contract, actor="demo")
+    repo.session.flush()
+    requests: list[TrainingRequest | InferenceRequest | BurstRequest] = [
+        *portfolio.training,
+        *portfolio.inference,
+        *portfolio.bursts,
+    ]
+    store_program(repo, requests, result.allocations, result.rejections, actor="demo")
+    repo.replace_ledger(ledger.entries, actor="demo")
+    repo.session.commit()
+    repo.session.close()
+    engine.dispose()
+    report = program_report(contracts, portfolio.members, result.allocations, ledger)
+    report["program_value"] = {
+        "pooled_cost_usd": value.comparable_pooled_cost_usd,
+        "standalone_cost_usd": value.standalone_cost_usd,
+        "value_usd": value.value_usd,
+        "value_share": value.value_share,
+        "pooled_committed_usd": value.pooled_committed_usd,
+        "standalone_committed_usd": value.standalone_committed_usd,
+        "day_one_members": list(value.day_one_members),
+        "why_not_alone": dict(list(value.infeasible_alone.items())[:5]),
+    }
+    report["rejections"] = len(result.rejections)
+    report["database"] = url or "default SQLite file (see `flopfolio pool init`)"
+    return report
+
+
+def program_report(contracts: Any, members: Any, allocations: Any, ledger: Any) -> dict[str, Any]:
+    """Contracted and allocated GPU-months, utilization, and each member's allocations and bill."""
+    months = max((c.end_month for c in contracts), default=0)
+    contracted = sum(c.gpus * c.months for c in contracts)
+    by_kind: dict[str, float] = defaultdict(float)
+    by_member: dict[str, float] = defaultdict(float)
+    for a in allocations:
+        span = a.end_month - a.start_month
+        by_kind[a.kind.value] += a.gpus * span
+        if a.kind is not AllocationKind.BORROWED:
+            by_member[a.member_id] += a.gpus * span
+    allocated = sum(by_kind.values())
+    bills = sorted(ledger.bills.values(), key=lambda b: -b.net_usd)
+    return {
+        "members": len(members),
+        "months": months,
+        "contracts": [
+            {
+                "id": c.id,
+                "accelerator": c.accelerator_id,
+                "gpus": c.gpus,
+                "usd_per_gpu_hour": c.usd_per_gpu_hour,
+                "cost_usd": c.cost_usd,
+            }
+            for c in contracts
+        ],
+        "contract_cost_usd": ledger.contract_cost_usd,
+        "contracted_gpu_months": contracted,
+        "allocated_gpu_months": dict(by_kind),
+        "utilization": allocated / contracted if contracted else 0.0,
+        "internal_usd_per_gpu_hour": ledger.internal_usd_per_gpu_hour,
+        "ledger_imbalance_usd": ledger.imbalance_usd,
+        "subsidy_usd": ledger.subsidy_usd,
+        "top_members": [
+            {
+                "member": b.member_id,
+                "gpu_months": by_member.get(b.member_id, 0.0),
+                "net_usd": b.net_usd,
+            }
+            for b in bills[:10]
+        ],
+    }
+
+
+def report_from_database(url: str | None) -> dict[str, Any]:
+    repo, engine = _repo(url)
+    contracts, members = repo.contracts(), repo.members(limit=100_000)
+    allocations = repo.all_allocations()
+    months = max((c.end_month for c in contracts), default=0)
+    ledger = chargeback(contracts, allocations, members, months) if contracts else None
+    repo.session.close()
+    engine.dispose()
+    if ledger is None:
+        return {"members": len(members), "contracts": [], "note": "no contracts yet"}
+    return program_report(contracts, members, allocations, ledger)
+
+
+def kueue_yaml(url: str | None, month: int) -> str:
+    repo, engine = _repo(url)
+    text = to_yaml(
+        export_kueue(repo.contracts(), repo.members(limit=100_000), repo.all_allocations(), month)
+    )
+    repo.session.close()
+    engine.dispose()
+    return text
+
+
+def allocate_one(url: str | None, member_id: str, accelerators: list[str], gpus: int, months: int,
+                 earliest: int, deadline: int | None, burst: bool) -> dict[str, Any]:  # fmt: skip
+    """One request through the repository's transactional placement (what the API does)."""
+    from dataclasses import asdict
+
+    from flopfolio.pool.store.repository import new_id
+
+    cat = load_catalog()
+    ids = tuple(cat.resolver.resolve_id(a) for a in accelerators)
+    request: TrainingRequest | BurstRequest
+    if burst:
+        request = BurstRequest(new_id(), member_id, ids, gpus, earliest, months)
+    else:
+        request = TrainingRequest(
+            new_id(), member_id, ids, gpus, months, earliest, deadline or earliest + months
+        )
+    repo, engine = _repo(url)
+    allocations, rejection = repo.submit(request, actor="cli")
+    repo.session.commit()
+    repo.session.close()
+    engine.dispose()
+    return {
+        "request_id": request.id,
+        "status": "rejected" if rejection else "accepted",
+        "reason": rejection.reason if rejection else None,
+        "allocations": [{**asdict(a), "kind": a.kind.value} for a in allocations],
+    }

@@ -1,0 +1,51 @@
+"""flopfolio pool: demo on a fresh database, report, allocate, export-kueue, init."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.cli.helpers import run_cli, run_json
+
+
+def test_demo_report_allocate_export(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'pool.db'}"
+    report = run_json("pool", "demo", "--members", "50", "--months", "24", "--database-url", url)
+    assert report["members"] == 50 and report["contracts"]
+    assert (
+        abs(report["ledger_imbalance_usd"]) < 1e-3
+    )  # charges - credits + subsidy = contract costs
+    value = report["program_value"]
+    assert value["pooled_cost_usd"] <= value["standalone_cost_usd"]  # pooling never costs more
+    assert value["value_usd"] == pytest.approx(
+        value["standalone_cost_usd"] - value["pooled_cost_usd"]
+    )
+    again = run_json("pool", "report", "--database-url", url)
+    assert again["contracted_gpu_months"] == report["contracted_gpu_months"]
+    assert again["allocated_gpu_months"] == pytest.approx(report["allocated_gpu_months"])
+    answers = []
+    for m in report["top_members"]:  # members come and go: the first active in months 20-24 answers
+        done = run_cli("pool", "allocate", "--member", m["member"], "--gpu", "H100", "--gpu", "H200",
+                       "--gpus", "8", "--months", "1", "--earliest", "20", "--deadline", "24",
+                       "--database-url", url, "--json")  # fmt: skip
+        if done.returncode == 0:
+            answers.append(done.stdout)
+            break
+        assert "is in the program from month" in done.stderr  # the only refusal allowed here
+    assert answers and '"status"' in answers[0]
+    done = run_cli("pool", "export-kueue", "--month", "12", "--database-url", url)
+    objects = list(yaml.safe_load_all(done.stdout))
+    assert {o["kind"] for o in objects} == {"ResourceFlavor", "ClusterQueue", "LocalQueue"}
+
+
+def test_init_issues_an_operator_key(tmp_path: Path) -> None:
+    d = run_json("pool", "init", "--database-url", f"sqlite:///{tmp_path / 'p.db'}")
+    assert d["operator_key"].startswith("ffp_")
+
+
+def test_demo_table_output(tmp_path: Path) -> None:
+    done = run_cli(
+        "pool", "demo", "--members", "50", "--database-url", f"sqlite:///{tmp_path / 'd.db'}"
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Pooled vs standalone" in done.stdout and "Contracts" in done.stdout
