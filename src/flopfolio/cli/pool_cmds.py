@@ -131,7 +131,12 @@ def pool_serve(
     if database_url:
         os.environ["DATABASE_URL"] = database_url
     uvicorn.run(
-        "flopfolio.service.app:app_from_env", factory=True, host=host, port=port, workers=workers
+        "flopfolio.service.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
     )
 
 

@@ -7,6 +7,7 @@ member id they may touch.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -26,19 +27,33 @@ class Principal:
         return self.role == "operator"
 
 
-def principal(repo: ReadRepo, x_api_key: Annotated[str | None, Header()] = None) -> Principal:
+# Keys are immutable once issued, so a process may remember the ones it has seen (a hot read path
+# then costs one query, not two). Unknown keys are never remembered.
+_KNOWN: dict[str, tuple[float, Principal]] = {}
+_KNOWN_SECONDS = 60.0
+
+
+async def principal(repo: ReadRepo, x_api_key: Annotated[str | None, Header()] = None) -> Principal:
     if not x_api_key:
         raise HTTPException(status_code=401, detail="missing X-API-Key header")
+    now = time.monotonic()
+    known = _KNOWN.get(x_api_key)
+    if known is not None and now - known[0] < _KNOWN_SECONDS:
+        return known[1]
     row = repo.principal(x_api_key)
     if row is None:
         raise HTTPException(status_code=401, detail="unknown API key")
-    return Principal(row.role, row.member_id, row.key_hash)
+    who = Principal(row.role, row.member_id, row.key_hash)
+    if len(_KNOWN) > 10_000:
+        _KNOWN.clear()
+    _KNOWN[x_api_key] = (now, who)
+    return who
 
 
 CurrentPrincipal = Annotated[Principal, Depends(principal)]
 
 
-def require_operator(who: CurrentPrincipal) -> Principal:
+async def require_operator(who: CurrentPrincipal) -> Principal:
     if not who.is_operator:
         raise HTTPException(status_code=403, detail="operator key required")
     return who
