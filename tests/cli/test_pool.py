@@ -48,4 +48,4 @@ def test_demo_table_output(tmp_path: Path) -> None:
         "pool", "demo", "--members", "50", "--database-url", f"sqlite:///{tmp_path / 'd.db'}"
     )
     assert done.returncode == 0, done.stderr
-    assert "Pooled vs standalone" in done.stdout and "Contracts" in done.stdout
+    assert "pooled vs standalone" in done.stdout and "Contracts" in done.stdout

@@ -555,15 +555,17 @@ def render_pool_report(d: dict[str, Any]) -> None:
         kinds = ", ".join(f"{k} {v:,.0f}" for k, v in d["allocated_gpu_months"].items())
         console.print(
             f"GPU-months: contracted {d['contracted_gpu_months']:,.0f}; allocated {kinds}. Internal price "
-            f"${d['internal_usd_per_gpu_hour']:.2f}/GPU-h; ledger imbalance ${d['ledger_imbalance_usd']:.2e}",
+            f"${d['internal_usd_per_gpu_hour']:.2f}/GPU-h; ledger balances to "
+            f"${abs(d['ledger_imbalance_usd']):,.2f}",
             highlight=False,
         )
     value = d.get("program_value")
     if value:
         console.print(
-            f"Pooled vs standalone (members who can buy alone): ${value['pooled_cost_usd']:,.0f} vs "
+            f"Procurement model, pooled vs standalone (members who can buy alone): "
+            f"${value['pooled_cost_usd']:,.0f} vs "
             f"${value['standalone_cost_usd']:,.0f} — the program saves ${value['value_usd']:,.0f} "
-            f"({value['value_share']:.0%}); commitments ${value['pooled_committed_usd']:,.0f} pooled vs "
+            f"({value['value_share']:.0%}); reservations ${value['pooled_committed_usd']:,.0f} pooled vs "
             f"${value['standalone_committed_usd']:,.0f} alone; {len(value['day_one_members'])} members could not "
             "buy their capacity alone and get it on day one",
             highlight=False,
