@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import sys
 
-from flopfolio.cli import calibration_cmds, estimate_cmds, import_cmds, money_cmds, pool_cmds  # noqa: F401
+from flopfolio.cli import (  # noqa: F401
+    calibration_cmds,
+    estimate_cmds,
+    import_cmds,
+    money_cmds,
+    pool_cmds,
+    posttrain_cmds,
+)
 from flopfolio.cli.app import app
 from flopfolio.errors import FlopfolioError
 

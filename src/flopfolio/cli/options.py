@@ -56,14 +56,6 @@ VocabOpt = Annotated[int | None, typer.Option("--vocab", help="Shape: vocabulary
 SeqOpt = Annotated[int | None, typer.Option("--seq-len", help="Sequence length (training).")]
 
 
-def _shape(**values: Any) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if v is not None}
-
-
-def _print_json(payload: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
-
-
 def shape(**values: Any) -> dict[str, Any]:
     """The shape flags that were given."""
     return {k: v for k, v in values.items() if v is not None}

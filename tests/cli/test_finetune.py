@@ -1,0 +1,97 @@
+"""flopfolio finetune and posttrain rl: the issue's must-reproduce answers, hand checks, errors."""
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from flopfolio.finetune_plan import plan_rl
+from tests.cli.helpers import run_cli, run_json
+
+RTX_4090_BF16 = 165.2e12  # dense bf16 with fp32 accumulate, catalog row (Ada whitepaper)
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "rl-grpo.yaml"
+
+
+def test_qlora_8b_fits_one_rtx_4090_with_hours_and_dollars() -> None:
+    d = run_json("finetune", "--model", "llama-3.1-8b", "--method", "qlora", "--tokens", "1e8",
+                 "--gpu", "RTX-4090", "--json")  # fmt: skip
+    assert d["fits"] and d["fits_one_gpu"] and d["gpus"] == 1
+    assert d["fit"]["one_24gb_card"] and d["memory_gib"]["total"] < 24
+    # hand check: hours = model FLOPs / (1 GPU × 165.2 TFLOP/s × QLoRA MFU 0.25) / 3600
+    hours = d["model_flops"] / (RTX_4090_BF16 * 0.25) / 3600
+    assert d["wall_hours"]["central"] == pytest.approx(hours, rel=1e-9)
+    # model FLOPs: 4·N for the frozen base + 6·N_lora per token, N ≈ 8.0e9 → ≈ 3.2e18 for 1e8 tokens
+    assert d["model_flops"] == pytest.approx(4 * 8.03e9 * 1e8, rel=0.02)
+    assert d["cost_usd"]["low"] <= d["cost_usd"]["central"] <= d["cost_usd"]["high"]
+    assert d["cost_usd"]["central"] > 0
+
+
+def test_full_8b_does_not_fit_one_card_and_says_what_would() -> None:
+    d = run_json("finetune", "--model", "llama-3.1-8b", "--method", "full", "--tokens", "1e8",
+                 "--gpu", "RTX-4090", "--json")  # fmt: skip
+    assert not d["fits_one_gpu"] and not d["fit"]["one_24gb_card"] and not d["fit"]["one_80gb_card"]
+    # 16 bytes per trained parameter (bf16 weights + grads, fp32 Adam moments + master) alone
+    assert d["fit"]["one_gpu_gib"] > 16 * 8.03e9 / 2**30
+    assert d["gpus"] > 1 and d["fit"]["fewest_gpus"] == d["gpus"]
+    assert any(w.startswith("qlora on 1 × RTX-4090") for w in d["fit"]["would_fit"])
+    assert any("H100-SXM5-80GB" in w for w in d["fit"]["would_fit"])
+
+
+def test_table_output_and_explain() -> None:
+    done = run_cli("finetune", "--model", "llama-3.1-8b", "--method", "full", "--tokens", "1e8",
+                   "--gpu", "RTX-4090", "--explain")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "does not fit on one GPU" in done.stdout and "Derivation" in done.stdout
+
+
+def test_distillation_adds_the_teacher() -> None:
+    d = run_json("finetune", "--model", "llama-3.1-8b", "--method", "distill", "--teacher",
+                 "llama-3.1-70b", "--tokens", "1e8", "--gpu", "H100", "--json")  # fmt: skip
+    teacher = d["teacher"]
+    # forward of a 70B teacher ≈ 2·N per token, once (stored logits)
+    assert teacher["flops"] == pytest.approx(2 * 70.6e9 * 1e8, rel=0.05)
+    assert teacher["logit_storage_gb"] == pytest.approx(1e8 * 64 * 6 / 1e9)  # top-64: 2 B + 4 B
+    assert teacher["cost_usd"]["central"] > 0
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--method", "qlor"], "--method 'qlor'"),
+        (["--method", "distill"], "--teacher"),
+        (["--method", "lora", "--target", "mlp-only"], "--target 'mlp-only'"),
+    ],
+)
+def test_bad_input_is_one_line(args: list[str], needle: str) -> None:
+    done = run_cli("finetune", "--model", "llama-3.1-8b", "--tokens", "1e8", "--gpu", "H100", *args)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert needle in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_rl_example_prints_the_rollout_update_split() -> None:
+    done = run_cli("posttrain", "rl", str(EXAMPLE))
+    assert done.returncode == 0, done.stderr
+    assert "rollout" in done.stdout and "update" in done.stdout and "scoring" in done.stdout
+    d = run_json("posttrain", "rl", str(EXAMPLE), "--json")
+    phases = d["phases"]
+    total = sum(p["cost_usd"]["central"] for p in phases.values())
+    assert total == pytest.approx(d["cost_usd"]["central"], rel=1e-9)  # one pool: phases add up
+    assert 0 < d["rollout_share"] < 1
+
+
+def test_rl_file_typo_is_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "rl.yaml"
+    bad.write_text(EXAMPLE.read_text().replace("samples_per_prompt: 8", "samples_per_prompt: 0"))
+    done = run_cli("posttrain", "rl", str(bad))
+    assert done.returncode == 2 and "samples_per_prompt" in done.stderr
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(1, 63), st.integers(1, 64))
+def test_more_samples_per_prompt_never_costs_less(a: int, extra: int) -> None:
+    fewer = plan_rl(EXAMPLE, samples_per_prompt=a)[0]
+    more = plan_rl(EXAMPLE, samples_per_prompt=a + extra)[0]
+    for key in ("low", "central", "high"):
+        assert more["cost_usd"][key] >= fewer["cost_usd"][key]
+        assert more["wall_hours"][key] >= fewer["wall_hours"][key]
