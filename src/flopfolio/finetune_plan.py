@@ -19,7 +19,7 @@ from flopfolio.catalog.accelerators import Accelerator
 from flopfolio.catalog.catalog import Catalog, load_catalog
 from flopfolio.economics.band import Band
 from flopfolio.economics.pricing import choose_price
-from flopfolio.errors import InfeasiblePlanError, InvalidSpecError
+from flopfolio.errors import InfeasiblePlanError, InvalidSpecError, did_you_mean
 from flopfolio.model_input import choose_model
 from flopfolio.perf.inference import InferenceConstants
 from flopfolio.perf.posttrain import (
@@ -29,6 +29,7 @@ from flopfolio.perf.posttrain import (
     RLRun,
     estimate_finetune,
     estimate_rl,
+    synthetic_data_cost,
 )
 from flopfolio.units import parse_count, parse_price
 from flopfolio.workload.finetune import (
@@ -316,3 +317,55 @@ def plan_rl(
         "assumptions": list(est.assumptions),
     }
     return result, list(est.assumptions), est
+
+
+def plan_synthetic(
+    *,
+    tokens: str | float,
+    model: str,
+    gpu: str,
+    api: str | None = None,
+    prompt_ratio: float = 1.0,
+    price: str | None = None,
+    provider: str | None = None,
+    catalog: Catalog | None = None,
+) -> dict[str, Any]:
+    """Generate ``tokens`` output tokens with ``model`` on ``gpu`` against a hosted API's price."""
+    cat = catalog or load_catalog()
+    acc = cat.accelerator(gpu)
+    n_tokens = parse_count(tokens, "--tokens")
+    price_choice = _price(cat, acc, price, provider)
+    if price_choice is None:
+        raise InvalidSpecError(f"No price for {acc.id}. To fix: give --price.")
+    api_row = None
+    if api is not None:
+        prices = cat.api_prices
+        api_row = prices.get(api)
+        if api_row is None:
+            raise InvalidSpecError(
+                f"No hosted-API price for --api {api!r}.{did_you_mean(api, prices)} To fix: use a "
+                "model name from the catalog's api_prices.csv."
+            )
+    cost = synthetic_data_cost(
+        n_tokens, choose_model(cat, model).spec, acc, InferenceConstants(*cat.serving.values),
+        price_choice.usd_per_gpu_hour,
+        None if api_row is None else (api_row.usd_per_million_input_tokens,
+                                      api_row.usd_per_million_output_tokens),
+        prompt_ratio,
+    )  # fmt: skip
+    return {
+        "model": model,
+        "accelerator": acc.id,
+        "output_tokens": cost.output_tokens,
+        "input_tokens": cost.input_tokens,
+        "replica_gpus": cost.replica_gpus,
+        "replica_batch": cost.replica_batch,
+        "self_hosted_hours": _band(cost.self_hosted_hours),
+        "self_hosted_gpu_hours": _band(cost.self_hosted_gpu_hours),
+        "self_hosted_usd": _band(cost.self_hosted_usd),
+        "api": None if api_row is None else f"{api_row.provider} {api_row.model}",
+        "api_usd": cost.api_usd,
+        "cheaper": cost.cheaper,
+        "clear_cut": cost.clear_cut,
+        "price_basis": price_choice.basis,
+    }

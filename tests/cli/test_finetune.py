@@ -95,3 +95,21 @@ def test_more_samples_per_prompt_never_costs_less(a: int, extra: int) -> None:
     for key in ("low", "central", "high"):
         assert more["cost_usd"][key] >= fewer["cost_usd"][key]
         assert more["wall_hours"][key] >= fewer["wall_hours"][key]
+
+
+def test_synthetic_data_against_a_hosted_api() -> None:
+    d = run_json("posttrain", "synthetic", "--tokens", "1e9", "--model", "llama-3.1-70b", "--gpu",
+                 "H100", "--api", "deepinfra/meta-llama/Meta-Llama-3.1-70B-Instruct", "--json")  # fmt: skip
+    # hand check: 1e9 prompt tokens × $0.40/M + 1e9 output tokens × $0.40/M
+    assert d["api_usd"] == pytest.approx(800.0)
+    self_hosted = d["self_hosted_usd"]["central"]
+    assert d["cheaper"] == ("self-hosted" if self_hosted <= d["api_usd"] else "api")
+    hours, gpu_hours = d["self_hosted_hours"]["central"], d["self_hosted_gpu_hours"]["central"]
+    assert gpu_hours == pytest.approx(hours * d["replica_gpus"])
+
+
+def test_synthetic_unknown_api_is_one_line() -> None:
+    done = run_cli("posttrain", "synthetic", "--tokens", "1e9", "--model", "llama-3.1-8b",
+                   "--gpu", "H100", "--api", "gpt-4o-mimi")  # fmt: skip
+    assert done.returncode == 2 and "--api 'gpt-4o-mimi'" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

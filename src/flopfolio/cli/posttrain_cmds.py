@@ -22,7 +22,9 @@ from flopfolio.cli.options import (
     print_json,
 )
 
-posttrain_app = typer.Typer(help="Post-training runs: reinforcement learning with rollouts.")
+posttrain_app = typer.Typer(
+    help="Post-training runs: reinforcement learning with rollouts, synthetic data."
+)
 app.add_typer(posttrain_app, name="posttrain")
 
 
@@ -115,3 +117,35 @@ def posttrain_rl(
     render_rl(result)
     if explain:
         render_explain(lines)
+
+
+@posttrain_app.command("synthetic")
+def posttrain_synthetic(
+    tokens: Annotated[str, typer.Option("--tokens", help="Output tokens to generate, e.g. 1e9.")],
+    model: Annotated[str, typer.Option("--model", help="Generator model preset.")],
+    gpu: GpuOpt,
+    api: Annotated[
+        str | None, typer.Option("--api", help="Hosted-API model to compare (api_prices.csv name).")
+    ] = None,
+    prompt_ratio: Annotated[
+        float, typer.Option("--prompt-ratio", help="Prompt tokens sent per token generated.")
+    ] = 1.0,
+    price: PriceOpt = None,
+    provider: ProviderOpt = None,
+    catalog: CatalogOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Synthetic data: generating tokens self-hosted against a hosted API, and the cheaper one."""
+    from flopfolio.catalog.catalog import load_catalog
+    from flopfolio.finetune_plan import plan_synthetic
+
+    result = plan_synthetic(
+        tokens=tokens, model=model, gpu=gpu, api=api, prompt_ratio=prompt_ratio, price=price,
+        provider=provider, catalog=load_catalog(catalog),
+    )  # fmt: skip
+    if as_json:
+        print_json(result)
+        return
+    from flopfolio.cli.render_posttrain import render_synthetic
+
+    render_synthetic(result)

@@ -80,3 +80,17 @@ def render_rl(d: dict[str, Any]) -> None:
         f"rollouts are {d['rollout_share']:.0%} of the GPU-hours. Price: {d['price_basis']}",
         highlight=False,
     )
+
+
+def render_synthetic(d: dict[str, Any]) -> None:
+    api = (
+        "no API to compare (give --api)" if d["api"] is None else f"{d['api']} ${d['api_usd']:,.0f}"
+    )
+    console.print(
+        f"Synthetic data: {d['output_tokens']:,.0f} tokens with {d['model']} — self-hosted on "
+        f"{d['replica_gpus']} × {d['accelerator']} (batch {d['replica_batch']}): "
+        f"{_range(d['self_hosted_hours'], ' h')}, {_range(d['self_hosted_usd'], money=True)}; "
+        f"API: {api}. Cheaper: {d['cheaper']}{'' if d['clear_cut'] else ' (within the band)'}. "
+        f"Price: {d['price_basis']}",
+        highlight=False,
+    )
