@@ -15,7 +15,7 @@ many GPUs it can rent on demand (``on_demand_max_gpus``: marketplaces list a low
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -33,6 +33,7 @@ from flopfolio.planning.procurement import (
     optimize,
 )
 from flopfolio.units import parse_count
+from flopfolio.workload.finetune import FinetuneMethod, finetune_flops
 from flopfolio.workload.flops import training_flops
 
 
@@ -48,6 +49,9 @@ class TrainingIn(_Strict):
     earliest_month: int = 0
     deadline_month: int
     accelerators: list[str] | None = None  # default: all of the roadmap's
+    # A fine-tune is a roadmap item too: its FLOPs are the fine-tune's (LoRA/QLoRA: 4·N + 6·N_lora).
+    method: Literal["pretrain", "full", "lora", "qlora"] = "pretrain"
+    mfu: float | None = Field(default=None, gt=0, le=1)  # default: the roadmap's
 
 
 class ScenarioIn(_Strict):
@@ -164,11 +168,13 @@ def build_roadmap(spec: RoadmapIn, catalog: Catalog) -> tuple[Roadmap, dict[str,
     runs, flops_by_run = [], {}
     for t in spec.training:
         choice = choose_model(catalog, t.model, params=t.params)
-        flops = training_flops(
-            choice.spec, parse_count(t.tokens, f"training {t.name} tokens")
-        ).total
+        tokens = parse_count(t.tokens, f"training {t.name} tokens")
+        if t.method == "pretrain":
+            flops = training_flops(choice.spec, tokens).total
+        else:
+            flops = finetune_flops(choice.spec, FinetuneMethod(t.method), tokens).model_flops
         flops_by_run[t.name] = flops
-        work = flops / (ref_peak * spec.mfu * HOURS_PER_MONTH * 3600.0)
+        work = flops / (ref_peak * (t.mfu or spec.mfu) * HOURS_PER_MONTH * 3600.0)
         allowed = (
             tuple(catalog.accelerator(n).id for n in t.accelerators)
             if t.accelerators

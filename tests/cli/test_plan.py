@@ -40,3 +40,32 @@ def test_infeasible_and_misspelt(tmp_path: Path) -> None:
     assert (
         done.returncode == 2 and "horizon_month" in done.stderr and "horizon_months" in done.stderr
     )
+
+
+def test_a_fine_tune_is_a_roadmap_item(tmp_path: Path) -> None:
+    data = yaml.safe_load(EXAMPLE.read_text())
+    data["training"].append(
+        {
+            "name": "chat-lora",
+            "model": "llama-3-70b",
+            "tokens": 2e9,
+            "method": "lora",
+            "mfu": 0.35,
+            "earliest_month": 12,
+            "deadline_month": 13,
+        }
+    )
+    path = tmp_path / "r.yaml"
+    path.write_text(yaml.safe_dump(data))
+    d = run_json("plan", str(path))
+    flops = d["assumptions"]["training_flops"]["chat-lora"]
+    # LoRA: the frozen base's forward and activation backward, 4·N per token (N ≈ 70.6e9), plus
+    # 6·N_lora for the adapters (<1% here) and the attention scores at 2,048 tokens (PaLM's
+    # definition, ~9% for this shape): 4.41·N
+    assert 4 * 70.6e9 * 2e9 < flops < 4.6 * 70.6e9 * 2e9
+    work = d["assumptions"]["work_reference_gpu_months"]
+    pretrain_equivalent = (
+        6 * 70.6e9 * 2e9 / 0.4
+    )  # the same tokens as pre-training at the roadmap's MFU
+    assert work["chat-lora"] < work["base-8b"]
+    assert flops / 0.35 < pretrain_equivalent
