@@ -4,6 +4,9 @@ regulatory compute threshold? FLOPs come from the user or, when not given, from 
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from flopfolio.catalog.catalog import Catalog, load_catalog
@@ -24,6 +27,27 @@ def _flops(
     return None, None
 
 
+def _finetune_record(path: Path, index: int) -> ComputeRecord:
+    """A fine-tune from a saved ``flopfolio finetune --json`` answer: its model FLOPs and cost."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        flops = float(data["model_flops"])
+        cost = data.get("cost_usd")
+        name = f"fine-tune {index}: {data['method']} {data['model']}"
+        teacher = data.get("teacher")  # distillation: the teacher's forwards count too
+        if teacher:
+            flops += float(teacher["flops"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InvalidSpecError(
+            f"--finetune-result {path}: not a `flopfolio finetune --json` answer ({exc}). "
+            "To fix: save one with `flopfolio finetune ... --json > ft.json`."
+        ) from None
+    usd = float(cost["central"]) if isinstance(cost, dict) else None
+    if teacher and usd is not None and isinstance(teacher.get("cost_usd"), dict):
+        usd += float(teacher["cost_usd"]["central"])
+    return ComputeRecord(name, flops, usd, "distillation" if teacher else "fine-tune")
+
+
 def check_model(
     *,
     base_flops: str | float | None = None,
@@ -34,6 +58,7 @@ def check_model(
     finetune_cost_usd: str | float | None = None,
     finetune_params: str | float | None = None,
     finetune_tokens: str | float | None = None,
+    finetune_results: Sequence[Path] = (),
     active_only: bool = False,
     catalog: Catalog | None = None,
 ) -> dict[str, Any]:
@@ -59,6 +84,10 @@ def check_model(
         if value is not None or usd is not None:
             records.append(ComputeRecord(name, value, usd, kind))
             basis[name] = how
+    for i, path in enumerate(finetune_results, start=1):
+        record = _finetune_record(path, i)
+        records.append(record)
+        basis[record.name] = f"model FLOPs of {path.name}"
     if not records:
         raise InvalidSpecError(
             "Nothing to check. To fix: give --base-flops or --base-cost-usd (or --base-params and --base-tokens)."

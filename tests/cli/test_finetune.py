@@ -1,5 +1,6 @@
 """flopfolio finetune and posttrain rl: the issue's must-reproduce answers, hand checks, errors."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -112,4 +113,27 @@ def test_synthetic_unknown_api_is_one_line() -> None:
     done = run_cli("posttrain", "synthetic", "--tokens", "1e9", "--model", "llama-3.1-8b",
                    "--gpu", "H100", "--api", "gpt-4o-mimi")  # fmt: skip
     assert done.returncode == 2 and "--api 'gpt-4o-mimi'" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_fine_tune_results_feed_threshold(tmp_path: Path) -> None:
+    first = run_json("finetune", "--model", "llama-3.1-8b", "--method", "full", "--tokens", "1e9",
+                     "--gpu", "H100", "--json")  # fmt: skip
+    second = run_json("finetune", "--model", "llama-3.1-8b", "--method", "lora", "--tokens", "1e9",
+                      "--gpu", "H100", "--json")  # fmt: skip
+    paths = []
+    for i, answer in enumerate((first, second)):
+        paths += ["--finetune-result", str(tmp_path / f"ft{i}.json")]
+        (tmp_path / f"ft{i}.json").write_text(json.dumps(answer))
+    d = run_json("threshold", "--base-flops", "1e23", *paths, "--json")
+    total = d["cumulative"]
+    assert total["flops"] == pytest.approx(1e23 + first["model_flops"] + second["model_flops"])
+    assert len(total["runs"]) == 3
+
+
+def test_threshold_rejects_a_file_that_is_not_a_fine_tune(tmp_path: Path) -> None:
+    bad = tmp_path / "x.json"
+    bad.write_text('{"hello": 1}')
+    done = run_cli("threshold", "--base-flops", "1e23", "--finetune-result", str(bad))
+    assert done.returncode == 2 and "--finetune-result" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1

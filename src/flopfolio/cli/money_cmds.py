@@ -184,6 +184,13 @@ def threshold(
     finetune_tokens: Annotated[
         str | None, typer.Option("--finetune-tokens", help="Fine-tune tokens.")
     ] = None,
+    finetune_result: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--finetune-result",
+            help="A `flopfolio finetune --json` output file; repeat for several fine-tunes.",
+        ),
+    ] = None,
     active_only: Annotated[
         bool, typer.Option("--active-only", help="Only thresholds in force or enacted.")
     ] = False,
@@ -197,7 +204,8 @@ def threshold(
     result = check_model(
         base_flops=base_flops, base_cost_usd=base_cost_usd, base_params=base_params, base_tokens=base_tokens,
         finetune_flops=finetune_flops, finetune_cost_usd=finetune_cost_usd, finetune_params=finetune_params,
-        finetune_tokens=finetune_tokens, active_only=active_only, catalog=load_catalog(catalog),
+        finetune_tokens=finetune_tokens, finetune_results=finetune_result or [],
+        active_only=active_only, catalog=load_catalog(catalog),
     )  # fmt: skip
     if as_json:
         print_json(result)
