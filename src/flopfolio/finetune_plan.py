@@ -368,4 +368,12 @@ def plan_synthetic(
         "cheaper": cost.cheaper,
         "clear_cut": cost.clear_cut,
         "price_basis": price_choice.basis,
+        "assumptions": [
+            f"self-hosted: one replica of {cost.replica_gpus} × {acc.id} at its throughput-maximizing "
+            f"batch ({cost.replica_batch}), 512 output tokens and {prompt_ratio:g}× as many prompt "
+            "tokens per request; GPU-hours × price, ±band from the serving model and the price range",
+            "API: input tokens × $/M input + output tokens × $/M output, the catalog's list price"
+            if api_row is not None
+            else "API: none given (--api)",
+        ],
     }

@@ -137,3 +137,10 @@ def test_threshold_rejects_a_file_that_is_not_a_fine_tune(tmp_path: Path) -> Non
     done = run_cli("threshold", "--base-flops", "1e23", "--finetune-result", str(bad))
     assert done.returncode == 2 and "--finetune-result" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_synthetic_explain_names_the_replica() -> None:
+    done = run_cli("posttrain", "synthetic", "--tokens", "1e8", "--model", "llama-3.1-8b",
+                   "--gpu", "H100", "--explain")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Derivation" in done.stdout and "throughput-maximizing" in done.stdout

@@ -134,6 +134,7 @@ def posttrain_synthetic(
     provider: ProviderOpt = None,
     catalog: CatalogOpt = None,
     as_json: JsonOpt = False,
+    explain: ExplainOpt = False,
 ) -> None:
     """Synthetic data: generating tokens self-hosted against a hosted API, and the cheaper one."""
     from flopfolio.catalog.catalog import load_catalog
@@ -146,6 +147,9 @@ def posttrain_synthetic(
     if as_json:
         print_json(result)
         return
+    from flopfolio.cli.render import render_explain
     from flopfolio.cli.render_posttrain import render_synthetic
 
     render_synthetic(result)
+    if explain:
+        render_explain(result["assumptions"])
