@@ -11,10 +11,12 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
@@ -66,6 +68,9 @@ class Server:
         self.port = free_port()
         self.workers = workers
         self.process: subprocess.Popen[bytes] | None = None
+        # The server's stderr goes to a file whose tracebacks the fixture prints at teardown:
+        # pytest shows them only when a test failed, so a 500 in CI comes with its cause.
+        self.log = Path(tempfile.mkstemp(prefix="flopfolio-server-", suffix=".log")[1])
 
     @property
     def base(self) -> str:
@@ -73,12 +78,8 @@ class Server:
 
     def start(self) -> None:
         env = {**os.environ, "DATABASE_URL": self.db_url}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "flopfolio.service.app:app_from_env",
-             "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers),
-             "--log-level", "warning"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+        with self.log.open("ab") as log:
+            self.process = self._spawn(env, log)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -88,6 +89,18 @@ class Server:
                 time.sleep(0.2)
         self.stop()
         raise RuntimeError("the server did not start")
+
+    def _spawn(self, env: dict[str, str], log: IO[bytes]) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", "flopfolio.service.app:app_from_env",
+             "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers),
+             "--log-level", "warning"],
+            env=env, stdout=subprocess.DEVNULL, stderr=log,
+        )  # fmt: skip
+
+    def tracebacks(self) -> str:
+        text = self.log.read_text(encoding="utf-8", errors="replace")
+        return text[text.find("Traceback") :] if "Traceback" in text else ""
 
     def kill(self) -> None:
         """SIGKILL the whole server (master and workers): no chance to clean up."""
@@ -127,3 +140,5 @@ def server(db_url: str) -> Iterator[tuple[Server, str]]:
     srv.start()
     yield srv, operator_key
     srv.stop()
+    sys.stdout.write(srv.tracebacks()[-20_000:])
+    srv.log.unlink(missing_ok=True)

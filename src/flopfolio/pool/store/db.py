@@ -42,7 +42,13 @@ def make_engine(url: str | None = None, *, writer: bool = True) -> Engine:
     IMMEDIATE``) and reader engines do not, so reads run beside a write under WAL."""
     url = normalise_url(url) if url else default_url()
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60})
+        # Room for every thread of the server's pool (40) to hold a connection while it waits for
+        # the write lock; with SQLAlchemy's default 5 + 10 the 16th waiter gets a pool timeout.
+        in_memory = url in ("sqlite://", "sqlite:///:memory:")  # one shared connection, no pool
+        sizes = {} if in_memory else {"pool_size": 20, "max_overflow": 30}
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 60}, **sizes
+        )
 
         @event.listens_for(engine, "connect")
         def _connect(dbapi_connection: Any, _record: Any) -> None:
