@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from flopfolio.catalog.api_prices import ApiPrice
 from flopfolio.catalog.catalog import Catalog, load_catalog
 from flopfolio.catalog.offers import Offer
-from flopfolio.errors import CatalogError, InvalidSpecError, UnknownModelError, did_you_mean
+from flopfolio.errors import InvalidSpecError, UnknownModelError, did_you_mean
 from flopfolio.estimates import estimate_serving
 from flopfolio.planning.capacity import (
     HOURS_PER_MONTH,
@@ -37,6 +37,7 @@ from flopfolio.planning.demand import (
     read_demand_csv,
     synthetic_demand,
 )
+from flopfolio.yaml_input import read_yaml
 
 
 class _Strict(BaseModel):
@@ -207,16 +208,7 @@ def _plan_dict(plan: AcceleratorPlan) -> dict[str, Any]:
 
 
 def load_workload(path: Path | str) -> WorkloadIn:
-    import yaml
-
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise CatalogError(f"Cannot read {path}: {exc.strerror}.") from None
-    except yaml.YAMLError as exc:
-        raise CatalogError(f"{path} is not valid YAML: {exc}.") from None
-    return parse_workload(data, str(path))
+    return parse_workload(read_yaml(path), str(path))
 
 
 def parse_workload(data: Any, where: str = "workload") -> WorkloadIn:

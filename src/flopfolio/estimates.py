@@ -33,9 +33,10 @@ def _prepare(
     return cat, cat.accelerator(gpu), Precision.parse(precision) if precision else None
 
 
-def _price(
+def price_for(
     cat: Catalog, accelerator_id: str, price: str | float | None, provider: str | None
 ) -> PriceChoice | None:
+    """The price a command uses: the user's ``--price``, else the catalog's offers (``provider``)."""
     user_price = parse_price(price, "--price") if price is not None else None
     return choose_price(accelerator_id, cat.offers, price=user_price, provider=provider)
 
@@ -71,7 +72,7 @@ def estimate_training_run(
         global_batch_tokens=parse_count(global_batch_tokens, "--global-batch-tokens") if global_batch_tokens else None,
         program_factor=program_factor or PROGRAM_FACTOR,
     )  # fmt: skip
-    price_choice = _price(cat, acc.id, price, provider)
+    price_choice = price_for(cat, acc.id, price, provider)
     band = (program_factor, program_factor) if program_factor else PROGRAM_FACTOR_BAND
     uncertainty = RunUncertainty(
         ideal_gpu_hours=estimate.ideal_gpu_hours,
@@ -139,4 +140,4 @@ def estimate_serving(
         log_sd=cat.serving.residual_log_sd,
     )  # fmt: skip
     job = batch_job(estimate, parse_count(requests, "--requests")) if requests is not None else None
-    return InferenceResult(choice, estimate, _price(cat, acc.id, price, provider), job)
+    return InferenceResult(choice, estimate, price_for(cat, acc.id, price, provider), job)

@@ -12,14 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from flopfolio.catalog.accelerators import Accelerator
 from flopfolio.catalog.catalog import Catalog, load_catalog
 from flopfolio.economics.band import Band
-from flopfolio.economics.pricing import choose_price
 from flopfolio.errors import InfeasiblePlanError, InvalidSpecError, did_you_mean
+from flopfolio.estimates import price_for
 from flopfolio.model_input import choose_model
 from flopfolio.perf.inference import InferenceConstants
 from flopfolio.perf.posttrain import (
@@ -29,9 +27,10 @@ from flopfolio.perf.posttrain import (
     RLRun,
     estimate_finetune,
     estimate_rl,
+    mfu_band,
     synthetic_data_cost,
 )
-from flopfolio.units import parse_count, parse_price
+from flopfolio.units import parse_count
 from flopfolio.workload.finetune import (
     FinetuneMethod,
     LoraConfig,
@@ -41,6 +40,7 @@ from flopfolio.workload.finetune import (
     finetune_memory_gib,
     fits_on,
 )
+from flopfolio.yaml_input import load_model
 
 METHODS = ("full", "lora", "qlora", "distill")
 CARD_SIZES_GIB = (24.0, 80.0)
@@ -50,11 +50,6 @@ ALTERNATIVE_GPUS = ("H100-SXM5-80GB", "H200-SXM-141GB")
 
 def _band(b: Band | None) -> dict[str, float] | None:
     return None if b is None else {"low": b.low, "central": b.central, "high": b.high}
-
-
-def _price(cat: Catalog, acc: Accelerator, price: str | None, provider: str | None) -> Any:
-    user = parse_price(price, "--price") if price is not None else None
-    return choose_price(acc.id, cat.offers, price=user, provider=provider)
 
 
 def _method(method: str) -> FinetuneMethod:
@@ -138,7 +133,7 @@ def plan_finetune(
             f"--target {target!r} is not a LoRA target. To fix: use one of "
             f"{', '.join(t.value for t in LoraTarget)}."
         ) from None
-    price_choice = _price(cat, acc, price, provider)
+    price_choice = price_for(cat, acc.id, price, provider)
     usd = price_choice.usd_per_gpu_hour if price_choice else None
     try:
         est = estimate_finetune(
@@ -209,7 +204,7 @@ def _add_distillation(result: dict[str, Any], lines: list[str], cat: Catalog,
     cost = distillation_cost(est.spec, teacher_spec, tokens, epochs=epochs, logits=mode,
                              seq_len=est.memory.seq_len)  # fmt: skip
     rate = est.gpus * est.accelerator.peak(est.precision) * est.mfu
-    teacher_hours = Band(0.75, 1.0, 1.25).scale(cost.teacher_flops / rate / 3600.0)
+    teacher_hours = mfu_band(cost.teacher_flops / rate / 3600.0)
     result["teacher"] = {
         "model": teacher_spec.name,
         "logits": mode.value,
@@ -247,18 +242,7 @@ class _RLFile(BaseModel):
 
 
 def load_rl_file(path: Path) -> _RLFile:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise InvalidSpecError(f"Cannot read {path}: {exc}. To fix: give a YAML file.") from None
-    try:
-        return _RLFile.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(file)"
-        raise InvalidSpecError(
-            f"{path}: {where}: {first['msg']}. To fix: see examples/rl-grpo.yaml."
-        ) from None
+    return load_model(_RLFile, path, "examples/rl-grpo.yaml")
 
 
 def plan_rl(
@@ -268,7 +252,7 @@ def plan_rl(
     cat = catalog or load_catalog()
     spec = load_rl_file(path)
     acc = cat.accelerator(spec.gpu)
-    price_choice = _price(cat, acc, spec.price, spec.provider)
+    price_choice = price_for(cat, acc.id, spec.price, spec.provider)
     if price_choice is None:
         raise InvalidSpecError(
             f"{path}: no price for {acc.id}. To fix: add `price: 2.5` to the file."
@@ -291,6 +275,7 @@ def plan_rl(
         usd_per_gpu_hour=price_choice.usd_per_gpu_hour, colocated=spec.colocated,
         rollout_gpus=spec.rollout_gpus,
     )  # fmt: skip
+    busy = sum(p.gpu_hours.central for p in est.phases) or 1.0
     phases = {
         p.name: {
             "tokens": p.tokens,
@@ -299,6 +284,7 @@ def plan_rl(
             "wall_hours": _band(p.wall_hours),
             "gpu_hours": _band(p.gpu_hours),
             "cost_usd": _band(p.cost_usd),
+            "share": p.gpu_hours.central / busy,
         }
         for p in est.phases
     }
@@ -334,7 +320,7 @@ def plan_synthetic(
     cat = catalog or load_catalog()
     acc = cat.accelerator(gpu)
     n_tokens = parse_count(tokens, "--tokens")
-    price_choice = _price(cat, acc, price, provider)
+    price_choice = price_for(cat, acc.id, price, provider)
     if price_choice is None:
         raise InvalidSpecError(f"No price for {acc.id}. To fix: give --price.")
     api_row = None

@@ -17,10 +17,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from flopfolio.catalog.catalog import Catalog, load_catalog
-from flopfolio.errors import CatalogError, InvalidSpecError, did_you_mean
 from flopfolio.model_input import choose_model
 from flopfolio.planning.procurement import (
     HOURS_PER_MONTH,
@@ -35,6 +34,7 @@ from flopfolio.planning.procurement import (
 from flopfolio.units import parse_count
 from flopfolio.workload.finetune import FinetuneMethod, finetune_flops
 from flopfolio.workload.flops import training_flops
+from flopfolio.yaml_input import load_model
 
 
 class _Strict(BaseModel):
@@ -90,29 +90,7 @@ class RoadmapIn(_Strict):
 
 
 def load_roadmap(path: Path | str) -> RoadmapIn:
-    import yaml
-
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise CatalogError(f"Cannot read {path}: {exc.strerror}.") from None
-    except yaml.YAMLError as exc:
-        raise CatalogError(f"{path} is not valid YAML: {exc}.") from None
-    try:
-        return RoadmapIn.model_validate(data)
-    except ValidationError as exc:
-        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
-        first = errors[0]
-        where = ".".join(str(p) for p in first["loc"])
-        hint = (
-            did_you_mean(str(first["loc"][-1]), RoadmapIn.model_fields)
-            if first["type"] == "extra_forbidden"
-            else ""
-        )
-        raise InvalidSpecError(
-            f"{path}: {where}: {first['msg']}.{hint} To fix: see examples/roadmap.yaml."
-        ) from None
+    return load_model(RoadmapIn, path, "examples/roadmap.yaml")
 
 
 def _catalog_offers(catalog: Catalog, acc_id: str, on_demand_cap: float | None) -> list[Offer]:

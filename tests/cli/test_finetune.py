@@ -78,7 +78,13 @@ def test_rl_example_prints_the_rollout_update_split() -> None:
     phases = d["phases"]
     total = sum(p["cost_usd"]["central"] for p in phases.values())
     assert total == pytest.approx(d["cost_usd"]["central"], rel=1e-9)  # one pool: phases add up
-    assert 0 < d["rollout_share"] < 1
+    assert d["rollout_share"] == pytest.approx(phases["rollout"]["share"])
+    assert sum(p["share"] for p in phases.values()) == pytest.approx(1.0)
+    # hand check: the update trains on every sample once, 6·N per token, N ≈ 8.03e9,
+    # 100,000 prompts × 8 samples × (512 + 1,024) tokens (attention adds a few percent)
+    tokens = 100_000 * 8 * (512 + 1024)
+    assert phases["update"]["tokens"] == tokens
+    assert phases["update"]["flops"] == pytest.approx(6 * 8.03e9 * tokens, rel=0.10)
 
 
 def test_rl_file_typo_is_one_line(tmp_path: Path) -> None:

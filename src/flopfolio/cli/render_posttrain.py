@@ -66,12 +66,11 @@ def render_rl(d: dict[str, Any]) -> None:
     )
     for column in ("phase", "GPUs", "wall h", "GPU-hours", "cost", "share"):
         table.add_column(column, justify="left" if column == "phase" else "right")
-    total = sum(p["gpu_hours"]["central"] for p in d["phases"].values()) or 1.0
     for name, p in d["phases"].items():
         table.add_row(
             name, f"{p['pool_gpus']:,}", f"{p['wall_hours']['central']:,.1f}",
             f"{p['gpu_hours']['central']:,.0f}", f"${p['cost_usd']['central']:,.0f}",
-            f"{p['gpu_hours']['central'] / total:.0%}",
+            f"{p['share']:.0%}",
         )  # fmt: skip
     console.print(table)
     console.print(

@@ -67,7 +67,7 @@ MFU_BAND = 0.25  # ± on the hours
 DEFAULT_SEQ_LEN = 2048
 
 
-def _band(central: float) -> Band:
+def mfu_band(central: float) -> Band:
     return Band(central * (1.0 - MFU_BAND), central, central * (1.0 + MFU_BAND))
 
 
@@ -155,7 +155,7 @@ def estimate_finetune(
             checkpointing=checkpointing, precision=precision,
         )  # fmt: skip
     flops = finetune_flops(spec, method, tokens, lora_used, checkpointing, seq_len=seq_len)
-    hours = _band(flops.model_flops / (gpus * peak * used_mfu) / 3600.0)
+    hours = mfu_band(flops.model_flops / (gpus * peak * used_mfu) / 3600.0)
     gpu_hours = hours.scale(gpus)
     cost = gpu_hours.times(_price(usd_per_gpu_hour)) if usd_per_gpu_hour is not None else None
     assumptions = (
@@ -343,7 +343,7 @@ def estimate_rl(
     if run.critic is not None:
         per_token += _forward_flops_per_token(run.critic, context)
     scoring_flops = run.sequence_tokens * per_token
-    scoring_wall = _band(scoring_flops / (gpus * peak * used_mfu) / 3600.0)
+    scoring_wall = mfu_band(scoring_flops / (gpus * peak * used_mfu) / 3600.0)
     scoring = RLPhase(
         "scoring", run.sequence_tokens, scoring_flops, gpus, scoring_wall,
         scoring_wall.scale(gpus).times(price),
@@ -358,7 +358,7 @@ def estimate_rl(
         update_flops += finetune_flops(
             run.critic, FinetuneMethod.FULL, run.update_tokens, None, checkpointing, seq_len=seq
         ).model_flops
-    update_wall = _band(update_flops / (gpus * peak * used_mfu) / 3600.0)
+    update_wall = mfu_band(update_flops / (gpus * peak * used_mfu) / 3600.0)
     update = RLPhase(
         "update", run.update_tokens, update_flops, gpus, update_wall,
         update_wall.scale(gpus).times(price),
