@@ -325,6 +325,28 @@ def break_even(
     return demand.total_requests * high / months
 
 
+def break_even_curve(result: CapacityResult, points: int = 15) -> list[dict[str, float]]:
+    """Monthly cost of the hosted API against self-hosting (the cheapest accelerator's cheapest
+    policy) as the demand's shape is scaled from 1/30 to 30 times its volume, log-spaced: the
+    break-even chart's data. Empty without an API price or a plan."""
+    best = result.best
+    if result.api is None or best is None or points < 2:
+        return []
+    settings = PolicySettings(**result.workload.policy.model_dump())
+    per_request = result.api.cost_usd(result.mix.mean_input_tokens, result.mix.mean_output_tokens)
+    months = result.demand.hours / HOURS_PER_MONTH
+    curve = []
+    for i in range(points):
+        scale = 30.0 ** (2.0 * i / (points - 1) - 1.0)
+        requests = result.demand.total_requests * scale
+        curve.append({
+            "requests_per_month": requests / months,
+            "api_monthly_usd": requests * per_request / months,
+            "self_hosted_monthly_usd": _scaled_cost(result.demand, best, settings, scale) / months,
+        })  # fmt: skip
+    return curve
+
+
 def plan_capacity(
     workload: WorkloadIn, *, base: Path | None = None, catalog: Catalog | None = None
 ) -> CapacityResult:

@@ -34,7 +34,7 @@ from flopfolio.planning.procurement import (
 from flopfolio.units import parse_count
 from flopfolio.workload.finetune import FinetuneMethod, finetune_flops
 from flopfolio.workload.flops import training_flops
-from flopfolio.yaml_input import load_model
+from flopfolio.yaml_input import load_model, parse_model, read_yaml_text
 
 
 class _Strict(BaseModel):
@@ -237,6 +237,18 @@ def plan_dict(plan: Plan, roadmap: Roadmap, assumptions: dict[str, Any]) -> dict
 def plan_roadmap(
     path: Path | str, *, catalog: Catalog | None = None, gap: float = 0.01
 ) -> dict[str, Any]:
+    return _plan(load_roadmap(path), catalog, gap)
+
+
+def plan_roadmap_text(
+    text: str, *, catalog: Catalog | None = None, gap: float = 0.01
+) -> dict[str, Any]:
+    """The same plan for roadmap YAML typed or uploaded on the web page."""
+    data = read_yaml_text(text, "roadmap")
+    return _plan(parse_model(RoadmapIn, data, "roadmap", "examples/roadmap.yaml"), catalog, gap)
+
+
+def _plan(spec: RoadmapIn, catalog: Catalog | None, gap: float) -> dict[str, Any]:
     cat = catalog or load_catalog()
-    roadmap, assumptions = build_roadmap(load_roadmap(path), cat)
+    roadmap, assumptions = build_roadmap(spec, cat)
     return plan_dict(optimize(roadmap, gap=gap), roadmap, assumptions)

@@ -24,20 +24,34 @@ def read_yaml(path: Path | str) -> Any:
         raise CatalogError(f"{path} is not valid YAML: {exc}.") from None
 
 
+def read_yaml_text(text: str, where: str) -> Any:
+    """YAML typed or uploaded by a user (the web pages), read like a file's."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise InvalidSpecError(
+            f"{where} is not valid YAML: {' '.join(str(exc).split())}."
+        ) from None
+
+
 def load_model(model: type[M], path: Path | str, example: str) -> M:
     """``model`` validated from the YAML at ``path``; a misspelt key gets a suggestion."""
-    data = read_yaml(path)
+    return parse_model(model, read_yaml(path), str(path), example)
+
+
+def parse_model(model: type[M], data: Any, where: str, example: str) -> M:
+    """``model`` validated from already-read YAML ``data``; errors name ``where``."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
         first = errors[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(file)"
+        field = ".".join(str(p) for p in first["loc"]) or "(file)"
         hint = (
             did_you_mean(str(first["loc"][-1]), model.model_fields)
             if first["type"] == "extra_forbidden"
             else ""
         )
         raise InvalidSpecError(
-            f"{path}: {where}: {first['msg']}.{hint} To fix: see {example}."
+            f"{where}: {field}: {first['msg']}.{hint} To fix: see {example}."
         ) from None

@@ -24,8 +24,14 @@ ROUTES = [
     ("GET", "/api/allocations?member_id=beta", None),
     ("GET", "/api/invoices?member_id=beta", None),
     ("GET", "/api/audit", None),
+    ("GET", "/api/dashboard?member_id=beta", None),
+    ("GET", "/api/requests?member_id=beta", None),
+    ("POST", "/api/requests/any-id/approve", None),
+    ("POST", "/api/requests/any-id/decline", None),
+    ("GET", "/api/savings", None),
 ]  # fmt: skip
-OPERATOR_ONLY = {"/api/members", "/api/contracts", "/api/keys", "/api/audit"}
+OPERATOR_ONLY = {"/api/members", "/api/contracts", "/api/keys", "/api/audit", "/api/savings",
+                 "/api/requests/any-id/approve", "/api/requests/any-id/decline"}  # fmt: skip
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ from flopfolio.cli import (  # noqa: F401
     money_cmds,
     pool_cmds,
     posttrain_cmds,
+    web_cmds,
 )
 from flopfolio.cli.app import app
 from flopfolio.errors import FlopfolioError

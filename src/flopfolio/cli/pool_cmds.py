@@ -123,13 +123,18 @@ def pool_serve(
     workers: Annotated[int, typer.Option("--workers", help="Worker processes.")] = 2,
     database_url: DbOpt = None,
 ) -> None:
-    """Serve the pool's API (and its OpenAPI schema at /docs)."""
+    """Serve the pool's API (OpenAPI schema at /docs) and the web app, dashboard included."""
+    run_server(host, port, workers, database_url)
+
+
+def run_server(host: str, port: int, workers: int, database_url: str | None) -> None:
     import os
 
     import uvicorn
 
     if database_url:
         os.environ["DATABASE_URL"] = database_url
+    typer.echo(f"flopfolio web app on http://{host}:{port}/ (API docs at /docs)", err=True)
     uvicorn.run(
         "flopfolio.service.app:app_from_env",
         factory=True,

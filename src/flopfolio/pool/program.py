@@ -8,12 +8,17 @@ from typing import Any
 
 from flopfolio.catalog.catalog import Catalog, load_catalog
 from flopfolio.pool.chargeback import chargeback
+from flopfolio.pool.dashboard import member_timeline, program_timeline
 from flopfolio.pool.demo import catalog_offers, demo_portfolio, size_contracts
 from flopfolio.pool.domain import AllocationKind, BurstRequest, InferenceRequest, TrainingRequest
-from flopfolio.pool.engine import allocate, program_value
+from flopfolio.pool.engine import ProgramValue, allocate, program_value
 from flopfolio.pool.kueue import export_kueue, to_yaml
 from flopfolio.pool.store.db import make_engine, session_factory, upgrade
-from flopfolio.pool.store.repository import Repository, store_program
+from flopfolio.pool.store.repository import Repository, request_from_spec, store_program
+
+# The pool's procurement budget in the savings model: a tenth of its members' cash (the fund's
+# program backs commitments; it does not spend the startups' money).
+POOL_CASH_SHARE = 0.1
 
 
 def _repo(url: str | None) -> tuple[Repository, Any]:
@@ -50,7 +55,7 @@ def run_demo(url: str | None, members: int = 60, months: int = 24, seed: int = 7
     ledger = chargeback(contracts, result.allocations, portfolio.members, months)
     value = program_value(
         portfolio.members, portfolio.training, portfolio.inference, catalog_offers(cat, standalone=True),
-        months, sum(m.cash_usd for m in portfolio.members) * 0.1,
+        months, sum(m.cash_usd for m in portfolio.members) * POOL_CASH_SHARE,
         time_limit=30,
     )  # fmt: skip
     repo, engine = _repo(url)
@@ -70,7 +75,14 @@ def run_demo(url: str | None, members: int = 60, months: int = 24, seed: int = 7
     repo.session.close()
     engine.dispose()
     report = program_report(contracts, portfolio.members, result.allocations, ledger)
-    report["program_value"] = {
+    report["program_value"] = value_dict(value)
+    report["rejections"] = len(result.rejections)
+    report["database"] = url or "default SQLite file (see `flopfolio pool init`)"
+    return report
+
+
+def value_dict(value: ProgramValue) -> dict[str, Any]:
+    return {
         "pooled_cost_usd": value.comparable_pooled_cost_usd,
         "standalone_cost_usd": value.standalone_cost_usd,
         "value_usd": value.value_usd,
@@ -80,9 +92,6 @@ def run_demo(url: str | None, members: int = 60, months: int = 24, seed: int = 7
         "day_one_members": list(value.day_one_members),
         "why_not_alone": dict(list(value.infeasible_alone.items())[:5]),
     }
-    report["rejections"] = len(result.rejections)
-    report["database"] = url or "default SQLite file (see `flopfolio pool init`)"
-    return report
 
 
 def program_report(contracts: Any, members: Any, allocations: Any, ledger: Any) -> dict[str, Any]:
@@ -179,3 +188,54 @@ def allocate_one(url: str | None, member_id: str, accelerators: list[str], gpus:
         "reason": rejection.reason if rejection else None,
         "allocations": [{**asdict(a), "kind": a.kind.value} for a in allocations],
     }
+
+
+def _ledger(repo: Repository) -> tuple[Any, Any, Any]:
+    contracts, allocations = repo.contracts(), repo.all_allocations()
+    months = max((c.end_month for c in contracts), default=0)
+    members = repo.members(limit=100_000)
+    ledger = chargeback(contracts, allocations, members, months) if contracts else None
+    return contracts, allocations, ledger
+
+
+def program_dashboard(repo: Repository) -> dict[str, Any]:
+    """The operator's view: contracted against allocated GPUs by member and month, utilization,
+    idle cost, and the pending requests."""
+    contracts, allocations, ledger = _ledger(repo)
+    return {
+        **program_timeline(contracts, allocations, ledger),
+        "contracts": len(contracts),
+        "members": len(repo.members(limit=100_000)),
+        "pending_requests": len(repo.requests(status="pending", limit=10_000)),
+    }
+
+
+def member_dashboard(repo: Repository, member_id: str) -> dict[str, Any]:
+    """One member's view: its GPUs by month and kind, and its bill — nobody else's."""
+    repo.get_member(member_id)
+    contracts, allocations, ledger = _ledger(repo)
+    months = max((c.end_month for c in contracts), default=0)
+    return member_timeline(member_id, allocations, ledger, months)
+
+
+def program_savings(
+    repo: Repository, catalog: Catalog | None = None, time_limit: float = 30.0
+) -> dict[str, Any]:
+    """The savings report: the accepted requests bought by the pool against each member buying
+    alone (the procurement optimizer; seconds, not milliseconds)."""
+    cat = catalog or load_catalog()
+    members = repo.members(limit=100_000)
+    months = max((c.end_month for c in repo.contracts()), default=0)
+    accepted = [
+        request_from_spec(r.kind, r.spec_json)
+        for r in repo.requests(status="accepted", limit=1_000_000)
+    ]
+    training = [r for r in accepted if isinstance(r, TrainingRequest)]
+    inference = [r for r in accepted if isinstance(r, InferenceRequest)]
+    if not months or not (training or inference):
+        return {"note": "no contracts or no accepted training or inference requests yet"}
+    value = program_value(
+        members, training, inference, catalog_offers(cat, standalone=True), months,
+        sum(m.cash_usd for m in members) * POOL_CASH_SHARE, time_limit=time_limit,
+    )  # fmt: skip
+    return value_dict(value)

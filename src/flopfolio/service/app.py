@@ -1,12 +1,12 @@
-"""The FastAPI application: ``create_app(database_url)``; ``flopfolio pool serve`` runs it."""
+"""The FastAPI application: ``create_app(database_url)``; ``flopfolio serve`` and ``flopfolio pool
+serve`` run it. The pool's API, the calculators' API and the web pages in one app."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
 from flopfolio.pool.store.db import make_engine, session_factory, upgrade
-from flopfolio.service import errors
-from flopfolio.service.pool_routes import router
+from flopfolio.service import calc_routes, dashboard_routes, errors, pages, pool_routes
 
 
 def create_app(database_url: str | None = None, *, migrate: bool = True) -> FastAPI:
@@ -15,14 +15,18 @@ def create_app(database_url: str | None = None, *, migrate: bool = True) -> Fast
     if migrate:
         upgrade(writer)
     app = FastAPI(
-        title="flopfolio pool",
+        title="flopfolio",
         version="0.1.0",
-        description="A pooled GPU capacity program: members, contracts, guaranteed allocations, chargeback.",
+        description="Calculators (training, serving, compare, plan) and a pooled GPU capacity "
+        "program: members, contracts, guaranteed allocations, approvals, chargeback.",
     )
     app.state.writer = session_factory(writer)
     app.state.reader = session_factory(reader)
     errors.install(app)
-    app.include_router(router, prefix="/api")
+    app.include_router(pool_routes.router, prefix="/api")
+    app.include_router(dashboard_routes.router, prefix="/api")
+    app.include_router(calc_routes.router, prefix="/api")
+    app.include_router(pages.router)
     return app
 
 

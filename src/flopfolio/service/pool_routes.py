@@ -37,7 +37,7 @@ def _accelerator(name: str) -> str:
     return load_catalog().resolver.resolve_id(name)
 
 
-def _plain(record: Any) -> dict[str, Any]:
+def plain(record: Any) -> dict[str, Any]:
     """A flat domain record as a dict. ``dataclasses.asdict`` deep-copies every field, which was
     most of a page read's CPU; these records hold only scalars."""
     return {f.name: getattr(record, f.name) for f in fields(record)}
@@ -86,7 +86,7 @@ def create_member(body: MemberCreate, repo: WriteRepo, who: Operator,
     if (replayed := _replay(repo, who, idempotency_key)) is not None:
         return replayed
     member = repo.add_member(Member(**body.model_dump()), actor="operator")
-    return _answer(repo, who, idempotency_key, 201, MemberPublic(**_plain(member)).model_dump())
+    return _answer(repo, who, idempotency_key, 201, MemberPublic(**plain(member)).model_dump())
 
 
 @router.get("/members", tags=["members"], response_model=Page)
@@ -94,12 +94,12 @@ async def list_members(
     repo: ReadRepo, who: Operator, limit: Limit = 100, offset: Offset = 0
 ) -> JSONResponse:
     del who
-    return _page([_plain(m) for m in repo.members(limit, offset)], limit, offset)
+    return _page([plain(m) for m in repo.members(limit, offset)], limit, offset)
 
 
 @router.get("/members/{member_id}", tags=["members"])
 async def get_member(member_id: str, repo: ReadRepo, who: CurrentPrincipal) -> MemberPublic:
-    return MemberPublic(**_plain(repo.get_member(scope(who, member_id) or member_id)))
+    return MemberPublic(**plain(repo.get_member(scope(who, member_id) or member_id)))
 
 
 @router.post("/contracts", status_code=201, tags=["contracts"])
@@ -110,7 +110,7 @@ def create_contract(body: ContractCreate, repo: WriteRepo, who: Operator,
     data = body.model_dump()
     data["accelerator_id"] = _accelerator(data.pop("accelerator"))
     contract = repo.add_contract(Contract(**data), actor="operator")
-    return _answer(repo, who, idempotency_key, 201, _plain(contract))
+    return _answer(repo, who, idempotency_key, 201, plain(contract))
 
 
 @router.get("/contracts", tags=["contracts"], response_model=Page)
@@ -118,7 +118,7 @@ async def list_contracts(
     repo: ReadRepo, who: Operator, limit: Limit = 100, offset: Offset = 0
 ) -> JSONResponse:
     del who
-    return _page([_plain(c) for c in repo.contracts(limit, offset)], limit, offset)
+    return _page([plain(c) for c in repo.contracts(limit, offset)], limit, offset)
 
 
 @router.post("/keys", status_code=201, tags=["keys"])
@@ -133,16 +133,22 @@ def create_key(body: KeyCreate, repo: WriteRepo, who: Operator) -> JSONResponse:
     )
 
 
+def actor(who: Principal) -> str:
+    return who.role if who.is_operator else f"member:{who.member_id}"
+
+
 def _submit(repo: Repository, who: Principal, request: TrainingRequest | InferenceRequest | BurstRequest,
-            idempotency_key: str | None) -> JSONResponse:  # fmt: skip
-    allocations, rejection = repo.submit(
-        request, actor=who.role if who.is_operator else f"member:{who.member_id}"
-    )
+            idempotency_key: str | None, review: bool) -> JSONResponse:  # fmt: skip
+    if review:
+        repo.hold(request, actor=actor(who))
+        held = RequestResult(request_id=request.id, status="pending")
+        return _answer(repo, who, idempotency_key, 202, held.model_dump())
+    allocations, rejection = repo.submit(request, actor=actor(who))
     result = RequestResult(
         request_id=request.id,
         status="rejected" if rejection else "accepted",
         reason=rejection.reason if rejection else None,
-        allocations=[{**_plain(a), "kind": a.kind.value} for a in allocations],  # type: ignore[misc]
+        allocations=[{**plain(a), "kind": a.kind.value} for a in allocations],  # type: ignore[misc]
     )
     return _answer(repo, who, idempotency_key, 409 if rejection else 201, result.model_dump())
 
@@ -158,7 +164,7 @@ def _member_for(who: Principal, member_id: str | None) -> str:
     "/requests/training",
     status_code=201,
     tags=["requests"],
-    responses={409: {"model": RequestResult}},
+    responses={202: {"model": RequestResult}, 409: {"model": RequestResult}},
 )
 def request_training(body: TrainingCreate, repo: WriteRepo, who: CurrentPrincipal,
                      idempotency_key: IdempotencyKey = None) -> JSONResponse:  # fmt: skip
@@ -168,14 +174,14 @@ def request_training(body: TrainingCreate, repo: WriteRepo, who: CurrentPrincipa
         new_id(), _member_for(who, body.member_id), tuple(_accelerator(a) for a in body.accelerators),
         body.gpus, body.duration_months, body.earliest_month, body.deadline_month,
     )  # fmt: skip
-    return _submit(repo, who, request, idempotency_key)
+    return _submit(repo, who, request, idempotency_key, body.review)
 
 
 @router.post(
     "/requests/inference",
     status_code=201,
     tags=["requests"],
-    responses={409: {"model": RequestResult}},
+    responses={202: {"model": RequestResult}, 409: {"model": RequestResult}},
 )
 def request_inference(body: InferenceCreate, repo: WriteRepo, who: CurrentPrincipal,
                       idempotency_key: IdempotencyKey = None) -> JSONResponse:  # fmt: skip
@@ -185,11 +191,14 @@ def request_inference(body: InferenceCreate, repo: WriteRepo, who: CurrentPrinci
         new_id(), _member_for(who, body.member_id), _accelerator(body.accelerator), body.start_month,
         tuple(body.gpus_by_month),
     )  # fmt: skip
-    return _submit(repo, who, request, idempotency_key)
+    return _submit(repo, who, request, idempotency_key, body.review)
 
 
 @router.post(
-    "/requests/burst", status_code=201, tags=["requests"], responses={409: {"model": RequestResult}}
+    "/requests/burst",
+    status_code=201,
+    tags=["requests"],
+    responses={202: {"model": RequestResult}, 409: {"model": RequestResult}},
 )
 def request_burst(body: BurstCreate, repo: WriteRepo, who: CurrentPrincipal,
                   idempotency_key: IdempotencyKey = None) -> JSONResponse:  # fmt: skip
@@ -199,7 +208,7 @@ def request_burst(body: BurstCreate, repo: WriteRepo, who: CurrentPrincipal,
         new_id(), _member_for(who, body.member_id), tuple(_accelerator(a) for a in body.accelerators),
         body.gpus, body.start_month, body.duration_months,
     )  # fmt: skip
-    return _submit(repo, who, request, idempotency_key)
+    return _submit(repo, who, request, idempotency_key, body.review)
 
 
 @router.get("/requests/{request_id}", tags=["requests"])
@@ -217,7 +226,7 @@ async def get_request(request_id: str, repo: ReadRepo, who: CurrentPrincipal) ->
 async def list_allocations(repo: ReadRepo, who: CurrentPrincipal, member_id: str | None = None,
                      limit: Limit = 100, offset: Offset = 0) -> JSONResponse:  # fmt: skip
     rows = repo.allocations(scope(who, member_id), limit, offset)
-    return _page([{**_plain(a), "kind": a.kind.value} for a in rows], limit, offset)
+    return _page([{**plain(a), "kind": a.kind.value} for a in rows], limit, offset)
 
 
 @router.get("/invoices", tags=["ledger"], response_model=Page)

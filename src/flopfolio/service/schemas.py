@@ -36,8 +36,16 @@ class ContractCreate(_Body):
     upfront: bool = False
 
 
-class TrainingCreate(_Body):
+class _RequestBody(_Body):
     member_id: str | None = Field(default=None, max_length=64)
+    review: bool = Field(
+        default=False,
+        description="Hold the request for the operator to approve (202, status pending) "
+        "instead of placing it now.",
+    )
+
+
+class TrainingCreate(_RequestBody):
     accelerators: list[str] = Field(min_length=1, max_length=16)
     gpus: int = Field(gt=0, le=1_000_000)
     duration_months: int = Field(gt=0, le=120)
@@ -45,15 +53,13 @@ class TrainingCreate(_Body):
     deadline_month: int = Field(gt=0, le=1320)
 
 
-class InferenceCreate(_Body):
-    member_id: str | None = Field(default=None, max_length=64)
+class InferenceCreate(_RequestBody):
     accelerator: str = Field(min_length=1, max_length=64)
     start_month: int = Field(ge=0, le=1200)
     gpus_by_month: list[int] = Field(min_length=1, max_length=240)
 
 
-class BurstCreate(_Body):
-    member_id: str | None = Field(default=None, max_length=64)
+class BurstCreate(_RequestBody):
     accelerators: list[str] = Field(min_length=1, max_length=16)
     gpus: int = Field(gt=0, le=1_000_000)
     start_month: int = Field(ge=0, le=1200)
@@ -73,7 +79,7 @@ class AllocationPublic(BaseModel):
 
 class RequestResult(BaseModel):
     request_id: str
-    status: str  # accepted | rejected
+    status: str  # accepted | rejected | pending (held for approval)
     reason: str | None = None
     allocations: list[AllocationPublic] = Field(default_factory=list)
 
@@ -87,3 +93,7 @@ class KeyCreate(_Body):
 class Page(BaseModel):
     items: list[dict[str, object]]
     next_offset: int | None
+
+
+class Decision(_Body):
+    reason: str = Field(default="", max_length=500)

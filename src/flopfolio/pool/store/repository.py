@@ -67,6 +67,43 @@ def allocation_from_row(row: AllocationRow) -> Allocation:
                       AllocationKind(row.kind), row.request_id)  # fmt: skip
 
 
+PoolRequest = TrainingRequest | InferenceRequest | BurstRequest
+REQUEST_KINDS: dict[type, str] = {
+    TrainingRequest: "training",
+    InferenceRequest: "inference",
+    BurstRequest: "burst",
+}
+
+
+def request_from_spec(kind: str, spec_json: str) -> PoolRequest:
+    """A stored request (``RequestRow.spec_json``) back as its domain object."""
+    data = json.loads(spec_json)
+    if kind == "inference":
+        return InferenceRequest(**{**data, "gpus_by_month": tuple(data["gpus_by_month"])})
+    data["accelerators"] = tuple(data["accelerators"])
+    return TrainingRequest(**data) if kind == "training" else BurstRequest(**data)
+
+
+def _request_months(request: PoolRequest) -> tuple[int, int]:
+    if isinstance(request, InferenceRequest):
+        return request.start_month, request.start_month + len(request.gpus_by_month)
+    if isinstance(request, TrainingRequest):
+        return request.earliest_month, request.deadline_month
+    return request.start_month, request.start_month + request.duration_months
+
+
+def _check_window(member: Member, request: PoolRequest) -> None:
+    first, last = _request_months(request)
+    if not member.active_in(first) or (
+        member.graduation_month is not None and last > member.graduation_month
+    ):
+        raise InvalidSpecError(
+            f"member {member.id} is in the program from month {member.join_month} to "
+            f"{member.graduation_month if member.graduation_month is not None else 'open end'}; "
+            f"the request runs months {first}-{last}."
+        )
+
+
 class Repository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -141,34 +178,77 @@ class Repository:
         rows = self.session.scalars(select(AllocationRow).where(AllocationRow.contract_id.in_(ids)))
         return [allocation_from_row(r) for r in rows]
 
-    def submit(
-        self, request: TrainingRequest | InferenceRequest | BurstRequest, actor: str
-    ) -> tuple[list[Allocation], Rejection | None]:
+    def submit(self, request: PoolRequest, actor: str) -> tuple[list[Allocation], Rejection | None]:
         """Place and record a request; returns its allocations, or the rejection (also recorded)."""
-        member = self.get_member(request.member_id)
-        if isinstance(request, InferenceRequest):
-            accelerators: Sequence[str] = (request.accelerator_id,)
-            first, last = request.start_month, request.start_month + len(request.gpus_by_month)
-        else:
-            accelerators = request.accelerators
-            first = (
-                request.earliest_month
-                if isinstance(request, TrainingRequest)
-                else request.start_month
+        allocations, rejection = self._place(request)
+        self.session.add(RequestRow(
+            id=request.id, member_id=request.member_id, kind=REQUEST_KINDS[type(request)],
+            spec_json=json.dumps(asdict(request)), status="rejected" if rejection else "accepted",
+            reason=rejection.reason if rejection else "",
+        ))  # fmt: skip
+        self.session.flush()
+        self._record(request, allocations, rejection, actor)
+        return allocations, rejection
+
+    def hold(self, request: PoolRequest, actor: str) -> None:
+        """Record a request for the operator to approve or decline; nothing is placed yet."""
+        _check_window(self.get_member(request.member_id), request)
+        kind = REQUEST_KINDS[type(request)]
+        self.session.add(RequestRow(id=request.id, member_id=request.member_id, kind=kind,
+                                    spec_json=json.dumps(asdict(request)), status="pending", reason=""))  # fmt: skip
+        self.audit(
+            actor, f"request.{kind}.pending", {"request": asdict(request)}, request.member_id
+        )
+
+    def decide(
+        self, request_id: str, approve: bool, actor: str, reason: str = ""
+    ) -> tuple[RequestRow, list[Allocation], Rejection | None]:
+        """Approve a pending request (place it now, as :meth:`submit` would) or decline it."""
+        query = select(RequestRow).where(RequestRow.id == request_id)
+        if self.session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update()
+        row = self.session.scalar(query)
+        if row is None:
+            raise UnknownModelError(
+                f"no request {request_id!r}. To fix: list them with GET /api/requests."
             )
-            last = (
-                request.deadline_month
-                if isinstance(request, TrainingRequest)
-                else request.start_month + request.duration_months
-            )
-        if not member.active_in(first) or (
-            member.graduation_month is not None and last > member.graduation_month
-        ):
+        if row.status != "pending":
             raise InvalidSpecError(
-                f"member {member.id} is in the program from month {member.join_month} to "
-                f"{member.graduation_month if member.graduation_month is not None else 'open end'}; "
-                f"the request runs months {first}-{last}."
+                f"request {request_id} is {row.status}, not pending: only pending requests can be "
+                "approved or declined."
             )
+        if not approve:
+            row.status, row.reason = "declined", reason or "declined by the operator"
+            self.audit(actor, f"request.{row.kind}.declined", {"reason": row.reason}, row.member_id)
+            return row, [], None
+        request = request_from_spec(row.kind, row.spec_json)
+        allocations, rejection = self._place(request)
+        row.status = "rejected" if rejection else "accepted"
+        row.reason = rejection.reason if rejection else ""
+        self._record(request, allocations, rejection, actor)
+        return row, allocations, rejection
+
+    def requests(
+        self,
+        member_id: str | None = None,
+        status: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[RequestRow]:
+        query = select(RequestRow).order_by(RequestRow.created_at.desc(), RequestRow.id)
+        if member_id is not None:
+            query = query.where(RequestRow.member_id == member_id)
+        if status is not None:
+            query = query.where(RequestRow.status == status)
+        return list(self.session.scalars(query.limit(limit).offset(offset)))
+
+    def _place(self, request: PoolRequest) -> tuple[list[Allocation], Rejection | None]:
+        _check_window(self.get_member(request.member_id), request)
+        accelerators = (
+            (request.accelerator_id,)
+            if isinstance(request, InferenceRequest)
+            else request.accelerators
+        )
         contracts = self._locked_contracts(accelerators)
         existing = self._allocations_on(contracts)
         if isinstance(request, TrainingRequest):
@@ -179,30 +259,20 @@ class Repository:
             placed = place_inference(request, contracts, existing, new_id)
         else:
             placed = place_burst(request, contracts, existing, new_id)
-        kind = {TrainingRequest: "training", InferenceRequest: "inference", BurstRequest: "burst"}[
-            type(request)
-        ]
-        rejection: Rejection | None = None
-        allocations: list[Allocation] = []
         if isinstance(placed, Rejection):
-            rejection = placed
-        elif isinstance(placed, list):
-            allocations = placed
-        else:
-            allocations = [placed]
-        self.session.add(RequestRow(
-            id=request.id, member_id=request.member_id, kind=kind, spec_json=json.dumps(asdict(request)),
-            status="rejected" if rejection else "accepted", reason=rejection.reason if rejection else "",
-        ))  # fmt: skip
-        self.session.flush()
+            return [], placed
+        return (placed if isinstance(placed, list) else [placed]), None
+
+    def _record(self, request: PoolRequest, allocations: list[Allocation],
+                rejection: Rejection | None, actor: str) -> None:  # fmt: skip
         for a in allocations:
             self.session.add(AllocationRow(id=a.id, member_id=a.member_id, contract_id=a.contract_id,
                                            request_id=a.request_id, start_month=a.start_month,
                                            end_month=a.end_month, gpus=a.gpus, kind=a.kind.value))  # fmt: skip
+        kind = REQUEST_KINDS[type(request)]
         self.audit(actor, f"request.{kind}.{'rejected' if rejection else 'accepted'}",
                    {"request": asdict(request), "allocations": [asdict(a) for a in allocations],
                     "reason": rejection.reason if rejection else None}, request.member_id)  # fmt: skip
-        return allocations, rejection
 
     def allocations(
         self, member_id: str | None = None, limit: int = 1000, offset: int = 0
@@ -271,7 +341,7 @@ class Repository:
 
 def store_program(
     repo: Repository,
-    requests: Sequence[TrainingRequest | InferenceRequest | BurstRequest],
+    requests: Sequence[PoolRequest],
     allocations: Sequence[Allocation],
     rejections: Sequence[Rejection],
     actor: str,
@@ -280,10 +350,9 @@ def store_program(
     request with its status, every allocation; one audit row for the run."""
     reasons = {r.request_id: r.reason for r in rejections}
     placed = {a.request_id for a in allocations}
-    kinds = {TrainingRequest: "training", InferenceRequest: "inference", BurstRequest: "burst"}
     for request in requests:
         status = "accepted" if request.id in placed else "rejected"
-        repo.session.add(RequestRow(id=request.id, member_id=request.member_id, kind=kinds[type(request)],
+        repo.session.add(RequestRow(id=request.id, member_id=request.member_id, kind=REQUEST_KINDS[type(request)],
                                     spec_json=json.dumps(asdict(request)), status=status,
                                     reason=reasons.get(request.id, "")))  # fmt: skip
     repo.session.flush()

@@ -53,7 +53,7 @@ class RequestRow(Base):
     member_id: Mapped[str] = mapped_column(ForeignKey("members.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))  # training | inference | burst
     spec_json: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16))  # accepted | rejected
+    status: Mapped[str] = mapped_column(String(16))  # accepted | rejected | pending | declined
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()

@@ -1,0 +1,123 @@
+"""The web pages' charts as Plotly figures (presentation only: every number arrives computed).
+:mod:`flopfolio.charts` holds the capacity chart the CLI also writes to a file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+LAYOUT = {"template": "plotly_white", "margin": {"l": 70, "r": 20, "t": 50, "b": 60}, "height": 420}
+TERM_COLOURS = {"on_demand": "#1f77b4", "spot": "#9467bd"}
+
+
+def as_json(fig: Any) -> dict[str, Any]:
+    """A figure as plain JSON for ``Plotly.newPlot`` (data and layout)."""
+    import json
+
+    return json.loads(fig.to_json())  # type: ignore[no-any-return]
+
+
+def training_offers_figure(offers: list[dict[str, Any]], accelerator: str, top: int = 15) -> Any:
+    """The run's cost on each current offer, cheapest first; committed terms coloured apart."""
+    import plotly.graph_objects as go
+
+    rows = offers[:top]
+    labels = [f"{o['provider']} {o['region']} {o['term']}" for o in rows]
+    colours = [TERM_COLOURS.get(o["term"], "#2ca02c") for o in rows]
+    fig = go.Figure(go.Bar(
+        x=[o["cost_usd"] for o in rows], y=labels, orientation="h", marker_color=colours,
+        customdata=[[o["usd_per_gpu_hour"], o["multiplier"]] for o in rows],
+        hovertemplate="%{y}<br>$%{x:,.0f}<br>$%{customdata[0]:.2f}/GPU-h, paid/used %{customdata[1]:.1f}×<extra></extra>",
+    ))  # fmt: skip
+    fig.update_layout(
+        **LAYOUT, title=f"Expected run cost by offer — {accelerator} (cheapest {len(rows)})"
+    )
+    fig.update_layout(height=max(320, 28 * len(rows) + 120))
+    fig.update_xaxes(title_text="USD", type="log")
+    fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+def break_even_figure(curve: list[dict[str, float]], api_model: str, accelerator: str) -> Any:
+    """Monthly cost of the hosted API against self-hosting as volume grows."""
+    import plotly.graph_objects as go
+
+    x = [p["requests_per_month"] for p in curve]
+    fig = go.Figure()
+    fig.add_scatter(x=x, y=[p["api_monthly_usd"] for p in curve], name=f"{api_model} API",
+                    line={"color": "#ff7f0e", "dash": "dash"})  # fmt: skip
+    fig.add_scatter(x=x, y=[p["self_hosted_monthly_usd"] for p in curve],
+                    name=f"self-hosted on {accelerator}", line={"color": "#1f77b4"})  # fmt: skip
+    fig.update_layout(**LAYOUT, title="Hosted API or self-hosting: monthly cost as volume grows")
+    fig.update_xaxes(title_text="requests per month", type="log")
+    fig.update_yaxes(title_text="USD per month", type="log")
+    return fig
+
+
+def compare_figure(rows: list[dict[str, Any]], mfu: float) -> Any:
+    """Price per effective PFLOP-hour by accelerator (priced rows only)."""
+    import plotly.graph_objects as go
+
+    priced = [r for r in rows if r["usd_per_effective_pflop_hour"] is not None]
+    fig = go.Figure(go.Bar(
+        x=[r["accelerator"] for r in priced], y=[r["usd_per_effective_pflop_hour"] for r in priced],
+        marker_color="#1f77b4", hovertemplate="%{x}: $%{y:.2f} per PFLOP-hour<extra></extra>",
+    ))  # fmt: skip
+    fig.update_layout(**LAYOUT, title=f"USD per effective PFLOP-hour at {mfu:.0%} utilization")
+    fig.update_yaxes(title_text="USD per PFLOP-hour")
+    return fig
+
+
+def plan_figure(plan: dict[str, Any]) -> Any:
+    """GPUs committed each month, stacked by the term they were bought on, with on-demand above."""
+    import plotly.graph_objects as go
+
+    months = [m["month"] for m in plan["months"]]
+    by_term: dict[str, list[float]] = {}
+    for p in plan["purchases"]:
+        row = by_term.setdefault(f"{p['term_months']}-month term", [0.0] * len(months))
+        for t in range(p["start_month"], min(p["start_month"] + p["term_months"], len(months))):
+            row[t] += p["gpus"]
+    fig = go.Figure()
+    for term, gpus in sorted(by_term.items(), key=lambda kv: int(kv[0].split("-")[0])):
+        fig.add_bar(x=months, y=gpus, name=term)
+    on_demand = [
+        sum(m["on_demand_gpus"].values()) / max(1, len(m["on_demand_gpus"])) for m in plan["months"]
+    ]
+    fig.add_bar(x=months, y=on_demand, name="on demand (scenario mean)", marker_color="#bbbbbb")
+    fig.update_layout(
+        **LAYOUT, barmode="stack", title="GPUs by month: commitments by term, then on demand"
+    )
+    fig.update_xaxes(title_text="month")
+    fig.update_yaxes(title_text="GPUs")
+    return fig
+
+
+def pool_figure(timeline: dict[str, Any]) -> Any:
+    """Allocated GPUs by member (stacked) against contracted capacity, month by month."""
+    import plotly.graph_objects as go
+
+    months = timeline["months"]
+    fig = go.Figure()
+    for member, gpus in timeline["by_member"].items():
+        fig.add_scatter(x=months, y=gpus, name=member, stackgroup="members", mode="none")
+    fig.add_scatter(x=months, y=timeline["contracted_gpus"], name="contracted", line_shape="hv",
+                    line={"color": "#000", "width": 2})  # fmt: skip
+    fig.update_layout(
+        **{**LAYOUT, "height": 480}, title="Contracted capacity and allocations by member"
+    )
+    fig.update_xaxes(title_text="month")
+    fig.update_yaxes(title_text="GPUs")
+    return fig
+
+
+def member_figure(timeline: dict[str, Any]) -> Any:
+    """One member's GPUs by month, stacked by allocation kind."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for kind, gpus in sorted(timeline["gpus_by_kind"].items()):
+        fig.add_bar(x=timeline["months"], y=gpus, name=kind)
+    fig.update_layout(**LAYOUT, barmode="stack", title=f"{timeline['member_id']}: GPUs by month")
+    fig.update_xaxes(title_text="month")
+    fig.update_yaxes(title_text="GPUs")
+    return fig

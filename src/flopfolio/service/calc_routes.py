@@ -1,0 +1,139 @@
+"""The calculators' JSON endpoints behind the web pages. Each calls the same front door as the CLI
+command named in its docstring, with the same arguments, so the page and the CLI print the same
+numbers; the charts are built from those results.
+
+These are CPU work (a search, a simulation, a MILP), so they are plain ``def`` routes: FastAPI
+runs them in its thread pool and the event loop keeps answering reads.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from flopfolio.catalog.catalog import load_catalog
+from flopfolio.figures import (
+    as_json,
+    break_even_figure,
+    compare_figure,
+    plan_figure,
+    training_offers_figure,
+)
+
+router = APIRouter(tags=["calculators"])
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TrainBody(_Body):
+    """``flopfolio train``'s flags, by the same names."""
+
+    tokens: str = Field(examples=["2T"])
+    gpu: str = Field(examples=["A100-80GB"])
+    model: str | None = Field(None, examples=["llama-2-70b"])
+    params: str | None = None
+    active_params: str | None = None
+    gpus: int | None = Field(None, ge=1, le=1_000_000)
+    precision: str | None = None
+    mfu: float | None = Field(None, gt=0, le=1)
+    price: str | None = None
+    provider: str | None = None
+
+
+class ServeBody(_Body):
+    """The workload YAML of ``flopfolio capacity``, as JSON (see examples/chat-app.yaml)."""
+
+    workload: dict[str, Any]
+
+
+class PlanBody(_Body):
+    """The roadmap YAML of ``flopfolio plan``, as text."""
+
+    yaml: str = Field(max_length=200_000)
+    gap: float = Field(0.01, gt=0, lt=1)
+
+
+@router.get("/calc/options")
+async def options() -> dict[str, Any]:
+    """What the forms offer: model presets, accelerators, providers, hosted-API models."""
+    cat = load_catalog()
+    return {
+        "models": sorted(cat.presets),
+        "accelerators": sorted(cat.accelerators),
+        "providers": sorted({o.provider for o in cat.offers}),
+        "api_models": sorted(cat.api_prices),
+    }
+
+
+@router.post("/calc/train")
+def train(body: TrainBody) -> dict[str, Any]:
+    """``flopfolio train --json``, the run's cost on every current offer, and the derivation."""
+    from flopfolio.estimates import estimate_training_run
+    from flopfolio.offer_ranking import rank_training_offers
+
+    cat = load_catalog()
+    result = estimate_training_run(
+        tokens=body.tokens, gpu=body.gpu, model=body.model, params=body.params,
+        active_params=body.active_params, shape={}, gpus=body.gpus, precision=body.precision,
+        mfu=body.mfu, price=body.price, provider=body.provider, catalog=cat,
+    )  # fmt: skip
+    estimate = result.to_dict()
+    accelerator = estimate["assumptions"]["accelerator"]["id"]
+    offers = rank_training_offers(
+        cat, accelerator, estimate["gpus"], estimate["expected"]["wall_days"]
+    )
+    return {
+        "estimate": estimate,
+        "explain": result.explain(),
+        "offers": offers,
+        "chart": as_json(training_offers_figure(offers, accelerator)),
+    }
+
+
+@router.post("/calc/serve")
+def serve(body: ServeBody) -> dict[str, Any]:
+    """``flopfolio capacity --json`` for the workload, with its capacity and break-even charts."""
+    from flopfolio.capacity_plan import break_even_curve, parse_workload, plan_capacity
+    from flopfolio.charts import capacity_figure
+
+    result = plan_capacity(parse_workload(body.workload), catalog=load_catalog())
+    best = result.best
+    curve = break_even_curve(result)
+    return {
+        "capacity": result.to_dict(),
+        "break_even": curve,
+        "chart": as_json(capacity_figure(result)),
+        "break_even_chart": as_json(break_even_figure(curve, result.api.model, best.accelerator_id))
+        if curve and result.api and best
+        else None,
+    }
+
+
+@router.get("/calc/compare")
+def compare(
+    precision: str = "bf16",
+    term: Literal["on_demand", "spot", "committed", "any"] = "on_demand",
+    provider: str | None = None,
+    vendor: str | None = None,
+    min_memory_gib: float = Query(0.0, ge=0, lt=10_000),
+    mfu: float = Query(0.4, gt=0, le=1),
+) -> dict[str, Any]:
+    """``flopfolio compare --json``: accelerators side by side, cheapest effective PFLOP-hour first."""
+    from flopfolio.compare import CompareFilter, compare_accelerators
+
+    where = CompareFilter(precision, term, provider or None, vendor or None, min_memory_gib, mfu)
+    rows = compare_accelerators(load_catalog(), where)
+    return {"accelerators": rows, "chart": as_json(compare_figure(rows, mfu))}
+
+
+@router.post("/calc/plan")
+def plan(body: PlanBody) -> dict[str, Any]:
+    """``flopfolio plan --json`` for a roadmap typed or uploaded on the page."""
+    from flopfolio.roadmap import plan_roadmap_text
+
+    result = plan_roadmap_text(body.yaml, catalog=load_catalog(), gap=body.gap)
+    return {"plan": result, "chart": as_json(plan_figure(result))}

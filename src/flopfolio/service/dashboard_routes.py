@@ -1,0 +1,86 @@
+"""The pool dashboard's endpoints: the program over time, one member's view, the savings report,
+and the queue of requests held for the operator's approval. Scoping is :func:`auth.scope`'s, as
+everywhere: a member key reads only its own member."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from flopfolio.figures import as_json, member_figure, pool_figure
+from flopfolio.pool.program import member_dashboard, program_dashboard, program_savings
+from flopfolio.service.auth import CurrentPrincipal, Operator, scope
+from flopfolio.service.deps import ReadRepo, WriteRepo
+from flopfolio.service.pool_routes import Limit, Offset, actor, plain
+from flopfolio.service.schemas import Decision, RequestResult
+
+router = APIRouter(tags=["dashboard"])
+
+
+@router.get("/dashboard")
+def dashboard(
+    repo: ReadRepo, who: CurrentPrincipal, member_id: str | None = None
+) -> dict[str, Any]:
+    """The operator's program view, or — for a member key, or an operator naming ``member_id`` —
+    one member's GPUs by month and bill."""
+    chosen = scope(who, member_id)
+    if chosen is None:
+        view = program_dashboard(repo)
+        return {"view": "program", **view, "chart": as_json(pool_figure(view))}
+    view = member_dashboard(repo, chosen)
+    return {"view": "member", **view, "chart": as_json(member_figure(view))}
+
+
+@router.get("/savings")
+def savings(repo: ReadRepo, who: Operator) -> dict[str, Any]:
+    """Pooled procurement of the accepted requests against each member buying alone (a MILP:
+    seconds)."""
+    del who
+    return program_savings(repo)
+
+
+@router.get("/requests", tags=["requests"])
+async def list_requests(
+    repo: ReadRepo,
+    who: CurrentPrincipal,
+    member_id: str | None = None,
+    status: Literal["pending", "accepted", "rejected", "declined"] | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> JSONResponse:
+    rows = repo.requests(scope(who, member_id), status, limit, offset)
+    items = [
+        {"id": r.id, "member_id": r.member_id, "kind": r.kind, "status": r.status,
+         "reason": r.reason, "spec": json.loads(r.spec_json),
+         "created_at": r.created_at.isoformat() if r.created_at else None}
+        for r in rows
+    ]  # fmt: skip
+    return JSONResponse(
+        {"items": items, "next_offset": offset + limit if len(items) == limit else None}
+    )
+
+
+def _decide(repo: Any, who: Any, request_id: str, approve: bool, reason: str) -> JSONResponse:
+    row, allocations, rejection = repo.decide(request_id, approve, actor(who), reason)
+    result = RequestResult(
+        request_id=row.id, status=row.status, reason=row.reason or None,
+        allocations=[{**plain(a), "kind": a.kind.value} for a in allocations],
+    )  # fmt: skip
+    repo.session.commit()
+    return JSONResponse(result.model_dump(), status_code=409 if rejection else 200)
+
+
+@router.post("/requests/{request_id}/approve", tags=["requests"])
+def approve(request_id: str, repo: WriteRepo, who: Operator) -> JSONResponse:
+    """Place a pending request now (200 accepted, or 409 when the pool cannot place it)."""
+    return _decide(repo, who, request_id, True, "")
+
+
+@router.post("/requests/{request_id}/decline", tags=["requests"])
+def decline(
+    request_id: str, repo: WriteRepo, who: Operator, body: Decision | None = None
+) -> JSONResponse:
+    return _decide(repo, who, request_id, False, body.reason if body else "")

@@ -1,0 +1,37 @@
+"use strict";
+(async () => {
+  const form = document.getElementById("compare-form");
+  const status = document.getElementById("status");
+  const error = document.getElementById("error");
+
+  async function run() {
+    const query = new URLSearchParams(ff.formValues(form)).toString();
+    await ff.busy(form, status, error, "Comparing…", async () => {
+      const r = await ff.api("/api/calc/compare?" + query);
+      ff.show("count", r.accelerators.length, String);
+      const money = (v) => (v === null ? "—" : ff.usd2(v));
+      ff.table("accelerators", [
+        ["accelerator", (a) => a.accelerator],
+        ["vendor", (a) => a.vendor],
+        ["memory GiB", (a) => ff.num(a.memory_gib, 0), true],
+        ["TB/s", (a) => ff.num(a.memory_bw_gb_per_s / 1000, 2), true],
+        [`peak TFLOP/s`, (a) => ff.int(a.peak_tflops), true],
+        ["$/GPU-h", (a) => money(a.usd_per_gpu_hour), true],
+        ["$/effective PFLOP-h", (a) => money(a.usd_per_effective_pflop_hour), true],
+        ["$/GiB-h", (a) => (a.usd_per_gib_hour === null ? "—" : "$" + a.usd_per_gib_hour.toFixed(4)), true],
+        ["cheapest offer", (a) => (a.provider ? `${a.provider} ${a.term} (${a.as_of})` : "no current offer")],
+      ], r.accelerators);
+      document.getElementById("results").hidden = false;
+      await ff.plot("compare-chart", r.chart);
+    });
+  }
+
+  form.addEventListener("submit", (event) => { event.preventDefault(); run(); });
+  form.addEventListener("change", () => run());
+  await ff.busy(null, status, error, "Loading the catalog…", async () => {
+    const options = await ff.api("/api/calc/options");
+    document.getElementById("provider").insertAdjacentHTML("beforeend", options.providers.map((p) => `<option>${ff.esc(p)}</option>`).join(""));
+  });
+  await run();
+  ff.ready();
+})();

@@ -1,0 +1,109 @@
+"""The calculators' API returns what the CLI prints for the same input (the pages show these
+numbers), and bad input is a JSON 4xx naming it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+from flopfolio.service.live import LiveApp
+from tests.cli.helpers import run_json
+
+ROOT = Path(__file__).parents[2]
+
+
+def _post(live: LiveApp, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    response = httpx.post(f"{live.url}/api/calc/{path}", json=body, timeout=120)
+    assert response.status_code == 200, response.text
+    payload: dict[str, Any] = response.json()
+    return payload
+
+
+def test_train_matches_the_cli(live: LiveApp) -> None:
+    api = _post(
+        live, "train", {"model": "llama-2-70b", "tokens": "2T", "gpu": "A100-80GB", "gpus": 2048}
+    )
+    cli = run_json(
+        "train", "--model", "llama-2-70b", "--tokens", "2T", "--gpu", "A100-80GB", "--gpus", "2048"
+    )
+    assert api["estimate"] == cli
+    # The offers: the expected run's cost on each, cheapest first; a 1-year term for a run of
+    # about 47 days pays 12 months (the seeds' "long reservations multiply a short job's cost").
+    offers = api["offers"]
+    assert [o["cost_usd"] for o in offers] == sorted(o["cost_usd"] for o in offers)
+    hours = cli["gpus"] * cli["expected"]["wall_days"] * 24
+    on_demand = next(o for o in offers if o["term"] == "on_demand")
+    assert (
+        abs(on_demand["cost_usd"] - hours * on_demand["usd_per_gpu_hour"])
+        < 1e-6 * on_demand["cost_usd"]
+    )
+    yearly = next(o for o in offers if o["term"] == "1y")
+    assert yearly["paid_months"] == 12
+    assert abs(yearly["cost_usd"] - cli["gpus"] * 730 * 12 * yearly["usd_per_gpu_hour"]) < 1e-3
+    assert api["chart"]["data"][0]["type"] == "bar" and api["explain"]
+
+
+def test_serve_matches_the_cli(live: LiveApp) -> None:
+    example = ROOT / "examples" / "chat-app.yaml"
+    api = _post(live, "serve", {"workload": yaml.safe_load(example.read_text())})
+    assert api["capacity"] == run_json("capacity", str(example))
+    # The break-even chart crosses where the CLI says self-hosting starts to pay.
+    curve = api["break_even"]
+    cheapest = api["capacity"]["cheapest"]["accelerator"]
+    crossing = api["capacity"]["hosted_api"]["break_even_requests_per_month"][cheapest]
+    below = [p for p in curve if p["requests_per_month"] < crossing * 0.9]
+    above = [p for p in curve if p["requests_per_month"] > crossing * 1.1]
+    assert below and above
+    assert all(p["api_monthly_usd"] < p["self_hosted_monthly_usd"] for p in below)
+    assert all(p["api_monthly_usd"] > p["self_hosted_monthly_usd"] for p in above)
+
+
+def test_compare_matches_the_cli(live: LiveApp) -> None:
+    response = httpx.get(
+        f"{live.url}/api/calc/compare", params={"term": "committed", "mfu": 0.5}, timeout=60
+    )
+    cli = run_json("compare", "--term", "committed", "--mfu", "0.5")
+    assert response.json()["accelerators"] == cli["accelerators"]
+    h100 = next(r for r in cli["accelerators"] if r["accelerator"] == "H100-SXM5-80GB")
+    # By hand: $/GPU-h over (peak PFLOP/s × 0.5).
+    assert (
+        abs(
+            h100["usd_per_effective_pflop_hour"]
+            - h100["usd_per_gpu_hour"] / (h100["peak_tflops"] / 1e3 * 0.5)
+        )
+        < 1e-9
+    )
+
+
+def test_plan_matches_the_cli(live: LiveApp) -> None:
+    example = ROOT / "examples" / "roadmap.yaml"
+    api = _post(live, "plan", {"yaml": example.read_text()})
+    assert api["plan"] == run_json("plan", str(example))
+    # The page loads the packaged copy of the example: keep it identical to examples/.
+    shipped = httpx.get(f"{live.url}/static/roadmap-example.yaml", timeout=30).text
+    assert shipped == example.read_text()
+
+
+def test_bad_input_is_a_json_4xx(live: LiveApp) -> None:
+    unknown = httpx.post(
+        f"{live.url}/api/calc/train",
+        json={"model": "llama-2-70", "tokens": "2T", "gpu": "H100"},
+        timeout=60,
+    )
+    assert unknown.status_code == 404 and "llama-2-70b" in unknown.json()["detail"]
+    broken = httpx.post(
+        f"{live.url}/api/calc/plan", json={"yaml": "horizon_months: [1"}, timeout=60
+    )
+    assert broken.status_code == 422 and "not valid YAML" in broken.json()["detail"]
+    misspelt = httpx.post(
+        f"{live.url}/api/calc/plan", json={"yaml": "horizon_month: 12"}, timeout=60
+    )
+    assert misspelt.status_code == 422 and "horizon_month" in misspelt.json()["detail"]
+    workload = httpx.post(
+        f"{live.url}/api/calc/serve", json={"workload": {"model": "llama-3.1-8b"}}, timeout=60
+    )
+    assert workload.status_code == 422 and "requests" in workload.json()["detail"]
+    assert httpx.get(f"{live.url}/static/../app.py", timeout=30).status_code == 404
