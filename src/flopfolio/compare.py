@@ -19,6 +19,7 @@ from flopfolio.errors import InvalidSpecError
 from flopfolio.workload.precision import Precision
 
 DEFAULT_COMPARE_MFU = 0.40
+MIN_MFU = 0.01  # below 1% no training stack runs; it also keeps the division finite
 TERM_GROUPS = ("on_demand", "spot", "committed", "any")
 
 
@@ -36,8 +37,8 @@ class CompareFilter:
             raise InvalidSpecError(
                 f"term {self.term!r} is not one of {', '.join(TERM_GROUPS)}. To fix: pick one of those."
             )
-        if isinstance(self.mfu, bool) or not 0 < self.mfu <= 1:
-            raise InvalidSpecError(f"mfu must be in (0, 1], got {self.mfu!r}. To fix: e.g. 0.4.")
+        if isinstance(self.mfu, bool) or not MIN_MFU <= self.mfu <= 1:
+            raise InvalidSpecError(f"mfu must be in [{MIN_MFU}, 1], got {self.mfu!r}. To fix: e.g. 0.4.")
         if not 0 <= self.min_memory_gib < 10_000:
             raise InvalidSpecError(
                 f"minimum memory {self.min_memory_gib!r} GiB is not plausible. To fix: e.g. 80."

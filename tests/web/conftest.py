@@ -41,7 +41,7 @@ def browser() -> Iterator[Any]:
 def page(browser: Any, live: LiveApp) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1366, "height": 900})
     tab = context.new_page()
-    tab.set_default_timeout(120_000)
+    tab.set_default_timeout(60_000)
     errors: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
     yield tab

@@ -39,7 +39,7 @@ class TrainBody(_Body):
     active_params: str | None = None
     gpus: int | None = Field(None, ge=1, le=1_000_000)
     precision: str | None = None
-    mfu: float | None = Field(None, gt=0, le=1)
+    mfu: float | None = Field(None, ge=0.01, le=1)
     price: str | None = None
     provider: str | None = None
 
@@ -120,7 +120,7 @@ def compare(
     provider: str | None = None,
     vendor: str | None = None,
     min_memory_gib: float = Query(0.0, ge=0, lt=10_000),
-    mfu: float = Query(0.4, gt=0, le=1),
+    mfu: float = Query(0.4, ge=0.01, le=1),
 ) -> dict[str, Any]:
     """``flopfolio compare --json``: accelerators side by side, cheapest effective PFLOP-hour first."""
     from flopfolio.compare import CompareFilter, compare_accelerators

@@ -42,6 +42,7 @@ def _page_html(stem: str) -> str:
     )
     body = (_web() / f"{stem}.html").read_text(encoding="utf-8")
     script = f'<script src="/static/{stem}.js" defer></script>' if stem != "index" else ""
+    ready = ' data-ready="true"' if stem == "index" else ""  # a page with a script sets it itself
     return f"""<!doctype html>
 <html lang="en">
 <head>
@@ -53,7 +54,7 @@ def _page_html(stem: str) -> str:
 <script src="/static/app.js" defer></script>
 {script}
 </head>
-<body>
+<body{ready}>
 <a class="skip" href="#main">Skip to content</a>
 <header><span class="brand">flopfolio</span><nav aria-label="Pages">{nav}</nav></header>
 <main id="main">
