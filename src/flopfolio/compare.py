@@ -38,7 +38,9 @@ class CompareFilter:
                 f"term {self.term!r} is not one of {', '.join(TERM_GROUPS)}. To fix: pick one of those."
             )
         if isinstance(self.mfu, bool) or not MIN_MFU <= self.mfu <= 1:
-            raise InvalidSpecError(f"mfu must be in [{MIN_MFU}, 1], got {self.mfu!r}. To fix: e.g. 0.4.")
+            raise InvalidSpecError(
+                f"mfu must be in [{MIN_MFU}, 1], got {self.mfu!r}. To fix: e.g. 0.4."
+            )
         if not 0 <= self.min_memory_gib < 10_000:
             raise InvalidSpecError(
                 f"minimum memory {self.min_memory_gib!r} GiB is not plausible. To fix: e.g. 80."

@@ -15,7 +15,7 @@ from flopfolio.pool.program import member_dashboard, program_dashboard, program_
 from flopfolio.service.auth import CurrentPrincipal, Operator, scope
 from flopfolio.service.deps import ReadRepo, WriteRepo
 from flopfolio.service.pool_routes import Limit, Offset, actor, plain
-from flopfolio.service.schemas import Decision, RequestResult
+from flopfolio.service.schemas import AllocationPublic, Decision, RequestResult
 
 router = APIRouter(tags=["dashboard"])
 
@@ -67,7 +67,7 @@ def _decide(repo: Any, who: Any, request_id: str, approve: bool, reason: str) ->
     row, allocations, rejection = repo.decide(request_id, approve, actor(who), reason)
     result = RequestResult(
         request_id=row.id, status=row.status, reason=row.reason or None,
-        allocations=[{**plain(a), "kind": a.kind.value} for a in allocations],
+        allocations=[AllocationPublic(**{**plain(a), "kind": a.kind.value}) for a in allocations],
     )  # fmt: skip
     repo.session.commit()
     return JSONResponse(result.model_dump(), status_code=409 if rejection else 200)
