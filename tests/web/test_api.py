@@ -107,3 +107,57 @@ def test_bad_input_is_a_json_4xx(live: LiveApp) -> None:
     )
     assert workload.status_code == 422 and "requests" in workload.json()["detail"]
     assert httpx.get(f"{live.url}/static/../app.py", timeout=30).status_code == 404
+
+
+def test_a_custom_shape_matches_the_cli(live: LiveApp) -> None:
+    shape = {
+        "layers": 32,
+        "hidden": 4096,
+        "heads": 32,
+        "ffn_hidden": 11008,
+        "vocab": 32000,
+        "seq_len": 4096,
+    }
+    api = _post(
+        live, "train", {"params": "6.74B", "tokens": "1T", "gpu": "H100", "gpus": 64, **shape}
+    )
+    flags = [f"--{k.replace('_', '-')}={v}" for k, v in shape.items()]
+    cli = run_json(
+        "train", "--params", "7B", "--tokens", "1T", "--gpu", "H100", "--gpus", "64", *flags
+    )
+    assert api["estimate"] == cli
+
+
+def test_flopfolio_serve_serves_the_pages_and_the_chart_library(tmp_path: Path) -> None:
+    """The README's command itself: ``flopfolio serve`` on a port, pages and plotly.js offline."""
+    import socket
+    import subprocess
+    import time
+
+    from tests.cli.helpers import flopfolio_command
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    db = f"sqlite:///{tmp_path / 'pool.db'}"
+    process = subprocess.Popen([*flopfolio_command(), "serve", "--port", str(port), "--database-url", db],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        home = httpx.get(f"{base}/", timeout=30)
+        assert (
+            home.status_code == 200
+            and "<title>Plan, price and pool AI compute — flopfolio</title>" in home.text
+        )
+        plotly = httpx.get(f"{base}/static/plotly.min.js", timeout=30)
+        assert plotly.status_code == 200 and len(plotly.content) > 1_000_000
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -42,6 +42,18 @@ class TrainBody(_Body):
     mfu: float | None = Field(None, ge=0.01, le=1)
     price: str | None = None
     provider: str | None = None
+    layers: int | None = Field(None, ge=1, le=10_000)
+    hidden: int | None = Field(None, ge=1, le=1_000_000)
+    heads: int | None = Field(None, ge=1, le=100_000)
+    kv_heads: int | None = Field(None, ge=1, le=100_000)
+    ffn_hidden: int | None = Field(None, ge=1, le=10_000_000)
+    vocab: int | None = Field(None, ge=1, le=10_000_000)
+    seq_len: int | None = Field(None, ge=1, le=10_000_000)
+
+    def shape(self) -> dict[str, int]:
+        """The shape fields that were given (as the CLI's shape flags)."""
+        names = ("layers", "hidden", "heads", "kv_heads", "ffn_hidden", "vocab", "seq_len")
+        return {n: v for n in names if (v := getattr(self, n)) is not None}
 
 
 class ServeBody(_Body):
@@ -78,7 +90,7 @@ def train(body: TrainBody) -> dict[str, Any]:
     cat = load_catalog()
     result = estimate_training_run(
         tokens=body.tokens, gpu=body.gpu, model=body.model, params=body.params,
-        active_params=body.active_params, shape={}, gpus=body.gpus, precision=body.precision,
+        active_params=body.active_params, shape=body.shape(), gpus=body.gpus, precision=body.precision,
         mfu=body.mfu, price=body.price, provider=body.provider, catalog=cat,
     )  # fmt: skip
     estimate = result.to_dict()

@@ -15,8 +15,9 @@
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const body = ff.formValues(form);
-    if (body.gpus) body.gpus = Number(body.gpus);
-    if (body.mfu) body.mfu = Number(body.mfu);
+    for (const key of ["gpus", "mfu", "layers", "hidden", "heads", "kv_heads", "ffn_hidden", "vocab", "seq_len"]) {
+      if (body[key] !== undefined) body[key] = Number(body[key]);
+    }
     ff.busy(form, status, error, "Searching parallel configurations and simulating the run…", async () => {
       const r = await ff.api("/api/calc/train", { method: "POST", body: JSON.stringify(body) });
       const e = r.estimate;
