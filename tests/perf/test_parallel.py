@@ -6,8 +6,9 @@ import pytest
 from flopfolio.catalog.catalog import Catalog
 from flopfolio.perf.parallel import RunShape, enumerate_configs, fits
 from flopfolio.perf.step_time import StepConstants
-from flopfolio.perf.utilization import search
+from flopfolio.perf.utilization import ParallelPlan, search
 from flopfolio.units import GIB
+from flopfolio.workload.flops import training_flops
 from flopfolio.workload.precision import Precision
 from flopfolio.workload.transformer import FeedForward, TransformerSpec
 
@@ -80,6 +81,35 @@ def test_megatron_1t_fits_on_3072_a100(catalog: Catalog) -> None:
     # It cannot fit without model parallelism: 1T × 16 B of state is 16 TB.
     assert result.best.tensor * result.best.pipeline >= 64
     assert result.pareto_memory and all(p.fits for p in result.pareto_memory)
+
+
+def megatron_1t_plan(catalog: Catalog) -> ParallelPlan:
+    # Narayanan et al. 2021, Table 1: 3,072 sequences of 2,048 tokens per batch on 3,072 A100-80GB.
+    run = RunShape(MEGATRON_1T, Precision.BF16, 3072, 2048, 3072 * 2048, 80, 8)
+    result = search(
+        run, catalog.accelerator("A100-80GB"), StepConstants(*catalog.utilization.values)
+    )
+    assert result is not None and result.best.fits
+    return result.best
+
+
+def test_megatron_1t_moves_model_flops_as_fast_as_the_paper(catalog: Catalog) -> None:
+    # The paper's 52% counts 96·l·h²·(1 + s/6h + V/16lh) FLOPs per token (its appendix): model
+    # FLOPs plus the forward that full recomputation repeats. Its model-FLOP rate is 52% scaled
+    # by model / counted FLOPs, about 39%; the search's best configuration predicts 40%.
+    layers, h, s, vocab = 128, 25600, 2048, 51200
+    counted = 96 * layers * h**2 * (1 + s / (6 * h) + vocab / (16 * layers * h))
+    paper_mfu = 0.52 * training_flops(MEGATRON_1T, 1.0, s).per_token / counted
+    assert megatron_1t_plan(catalog).mfu == pytest.approx(paper_mfu, rel=0.15)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 3 acceptance not met: the best configuration recomputes selectively, so its "
+    "HFU is its MFU, 0.40 against 0.52 (docs/accuracy.md)",
+)
+def test_megatron_1t_hfu_within_15_percent_of_the_paper(catalog: Catalog) -> None:
+    assert megatron_1t_plan(catalog).hfu == pytest.approx(0.52, rel=0.15)
 
 
 def test_nothing_fits_a_small_cluster(catalog: Catalog) -> None:

@@ -1,5 +1,7 @@
 """Step time: collective costs by hand, and the shape of the utilization model."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -64,3 +66,33 @@ def test_newer_hardware_needs_wider_matrices(catalog: Catalog) -> None:
         parts = step_parts(run, enumerate_configs(run), acc)
         results[gpu] = float(mfu(parts, step_seconds(parts, k)).max())
     assert results["H100"] < results["A100-80GB"]
+
+
+def test_fp8_gemms_sit_where_bf16_ones_do(catalog: Catalog) -> None:
+    # An fp8 operand is 1 byte: the GEMM's FLOP per byte doubles with the peak, so the width
+    # measured against the chip's ridge point is the same as in bf16.
+    spec = catalog.preset("llama-2-13b").spec
+    acc = catalog.accelerator("H100")
+    widths = {}
+    for precision in (Precision.BF16, Precision.FP8):
+        run = RunShape(spec, precision, 256, 4096, 4 * 2**20, 80, 8)
+        widths[precision] = step_parts(run, enumerate_configs(run), acc).width
+    # (The datasheet's fp8 peak, 1,979, is not quite twice its bf16 one, 989.)
+    np.testing.assert_allclose(widths[Precision.FP8], widths[Precision.BF16], rtol=1e-3)
+    # By hand, t = 1: h · R₀ / (989e12 / 3.35e12 B/s).
+    assert widths[Precision.BF16].max() == pytest.approx(5120 * 150 / (989 / 3.35), rel=1e-3)
+
+
+def test_pipeline_sends_hide_behind_compute(catalog: Catalog) -> None:
+    parts = parts_for(catalog)
+    k = StepConstants(0.5, 300.0, 50.0, 0.5)
+    zero = step_seconds(replace(parts, p2p=np.zeros_like(parts.p2p)), k)
+    # A send shorter than a micro-batch's compute costs nothing ...
+    small = step_seconds(replace(parts, p2p=parts.ideal_matmul), k)
+    np.testing.assert_allclose(small, zero)
+    # ... and what exceeds it is paid on every micro-batch, bubble included.
+    compute = parts.ideal_matmul / (0.5 * parts.width / (parts.width + 300.0)) + (
+        50.0 * parts.elementwise_per_kappa
+    )
+    large = step_seconds(replace(parts, p2p=compute + 1.0), k)
+    np.testing.assert_allclose(large - zero, parts.micro_batches * (1.0 + parts.bubble))

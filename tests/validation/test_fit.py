@@ -2,6 +2,7 @@
 and not leaning on the rows of the hardware it predicts."""
 
 import csv
+import statistics
 
 import pytest
 
@@ -42,15 +43,16 @@ def test_beats_the_napkin_baseline(catalog: Catalog) -> None:
     assert summary["n"] >= 20
     assert summary["median_abs_error"] < summary["baseline_median_abs_error"]
     assert summary["max_abs_error"] < summary["baseline_max_abs_error"]
+    # The acceptance of issue 3: median at most 15%, max at most 50% (measured: 15%, 42%).
+    assert summary["median_abs_error"] <= 0.15
     assert summary["max_abs_error"] <= 0.50
 
 
 def test_leave_one_out_predicts_unseen_runs(prepared: list) -> None:  # type: ignore[type-arg]
     errors = leave_one_out(prepared)
     assert len(errors) == sum(1 for p in prepared if p.case.reported_chip_hours)
-    ordered = sorted(abs(e) for e in errors.values())
-    median = ordered[len(ordered) // 2]
-    assert median < 0.30  # measured: 22% (docs/accuracy.md)
+    # The acceptance of issue 3: at most 20% on runs the fit did not see (measured: 19%).
+    assert statistics.median(abs(e) for e in errors.values()) <= 0.20
 
 
 def test_h100_predictions_do_not_depend_on_h100_rows(prepared: list) -> None:  # type: ignore[type-arg]
@@ -61,8 +63,8 @@ def test_h100_predictions_do_not_depend_on_h100_rows(prepared: list) -> None:  #
     for p in h100:
         if p.case.reported_chip_hours:
             a, b = predict_chip_hours(p, with_all)[1], predict_chip_hours(p, without)[1]
-            assert b == pytest.approx(a, rel=0.15)
+            assert b == pytest.approx(a, rel=0.05)  # measured: 2%
         if p.case.reported_utilization:
             assert predict_utilization(p, without) == pytest.approx(
-                predict_utilization(p, with_all), rel=0.15
+                predict_utilization(p, with_all), rel=0.05
             )

@@ -5,9 +5,12 @@ Per micro-batch, on one GPU (``tok = s·b`` tokens through ``L/p`` layers):
 * matmuls: ``F_hw · tok / (t·p·c) / (peak · ε(g))`` where ``F_hw`` is hardware FLOPs per token
   (model FLOPs plus what recomputation re-runs) and ``ε(g) = ε_max · g / (g + g₀)``: a GEMM whose
   per-GPU width is small (a small model, or a wide tensor-parallel split) runs further from peak.
-  The width is measured against the chip's ridge point: ``g = (h/t) · R₀ / (peak/bandwidth)``, so
-  a chip with more FLOP/s per byte of bandwidth (H100 over A100) needs wider matrices to saturate;
-  ``R₀`` = :data:`REFERENCE_RIDGE_FLOP_PER_BYTE`, about the A100's;
+  The width is measured against the chip's ridge point:
+  ``g = (h/t) · R₀ / (peak/bandwidth) · (2 B / operand bytes)``, so a chip with more FLOP/s per
+  byte of bandwidth (H100 over A100) needs wider matrices to saturate; ``R₀`` =
+  :data:`REFERENCE_RIDGE_FLOP_PER_BYTE`, about the A100's. An fp8 GEMM moves 1 byte per operand
+  where bf16 moves 2, so its FLOP per byte doubles with its peak and it sits where a bf16 GEMM of
+  the same shape does;
 * memory-bound operations (norms, activations, dropout, residuals, softmax): ``κ · h · tok / (t·c)``
   bytes per layer over the memory bandwidth (``×4/3`` with full recomputation);
 * tensor parallel: 4 all-reduce-sized collectives per layer (6 with full recomputation) of
@@ -15,7 +18,10 @@ Per micro-batch, on one GPU (``tok = s·b`` tokens through ``L/p`` layers):
 * context parallel: K and V gathered around the ring, forward and backward;
 * expert parallel (MoE): two all-to-alls forward and two backward of the routed tokens;
 * pipeline: point-to-point activations between stages, and the bubble ``(p-1)/(v·m)``; stages
-  are cut by layers, so the last one, which also computes the logits, sets the pace;
+  are cut by layers, so the last one, which also computes the logits, sets the pace. The
+  point-to-point sends are asynchronous (Megatron's 1F1B posts them as non-blocking send/receive
+  pairs, and its interleaved schedule overlaps them with the next chunk's compute; Narayanan et
+  al. 2021 §4.1), so only what exceeds a micro-batch's compute is exposed;
 
 and data parallelism over the link that spans the group. Without ZeRO-3 the gradients are
 all-reduced once per step (2 model-sized transfers, ring cost ``(d-1)/d``), overlapping only the
@@ -24,7 +30,8 @@ micro-batch's forward and backward and the gradients reduce-scattered (3 transfe
 micro-batch), overlapping that micro-batch's compute. Only a share ``ω`` of the compute time can
 hide communication: ``exposed = max(0, transfer − ω · compute)``. Then the optimizer update
 (memory-bound, 16 B/param read and written).
-``step = m·(micro-batch time + exposed ZeRO-3)·(1 + bubble) + exposed all-reduce + optimizer``.
+``step = m·(micro-batch time + exposed ZeRO-3 + exposed p2p)·(1 + bubble) + exposed all-reduce
++ optimizer``.
 
 MFU = model FLOPs of the step / (N · peak · step); HFU uses hardware FLOPs. ``ε_max, g₀, κ, ω``
 are the fitted constants (:class:`StepConstants`); everything else comes from the catalog.
@@ -73,14 +80,17 @@ class StepParts:
 
     ``ideal_matmul`` is matmul time at 100% of peak; ``width`` the per-GPU GEMM width;
     ``elementwise_per_kappa`` the memory-bound time per unit of κ; ``comm`` the exposed
-    per-micro-batch communication; ``dp_micro`` the ZeRO-3 transfer per micro-batch; ``dp_step``
-    the once-per-step gradient all-reduce; ``optimizer`` the update.
+    per-micro-batch communication (tensor, context, expert parallel); ``p2p`` the pipeline's
+    point-to-point transfer per micro-batch, hidden behind compute where it can be; ``dp_micro``
+    the ZeRO-3 transfer per micro-batch; ``dp_step`` the once-per-step gradient all-reduce;
+    ``optimizer`` the update.
     """
 
     ideal_matmul: Array
     width: Array
     elementwise_per_kappa: Array
     comm: Array
+    p2p: Array
     bubble: Array
     micro_batches: Array
     dp_micro: Array
@@ -198,9 +208,14 @@ def step_parts(run: RunShape, grid: ConfigGrid, acc: Accelerator) -> StepParts:
     tokens_per_step_gpu = tok * m / (t * p * c)
     return StepParts(
         ideal_matmul=ideal_matmul,
-        width=h / t * REFERENCE_RIDGE_FLOP_PER_BYTE / (peak / (acc.memory_bw_gb_per_s * 1e9)),
+        width=h
+        / t
+        * REFERENCE_RIDGE_FLOP_PER_BYTE
+        / (peak / (acc.memory_bw_gb_per_s * 1e9))
+        * (2.0 / run.precision.bytes_per_value),
         elementwise_per_kappa=elementwise,
-        comm=tp + cp + ep + pp,
+        comm=tp + cp + ep,
+        p2p=pp,
         bubble=bubble,
         micro_batches=m,
         dp_micro=np.where(zero3, 3.0 * model_transfer, 0.0),
@@ -222,7 +237,9 @@ def step_seconds(parts: StepParts, k: StepConstants) -> Array:
         + k.elementwise_bytes_per_hidden * parts.elementwise_per_kappa
     )
     zero3_exposed = np.maximum(0.0, parts.dp_micro - k.dp_overlap * compute)
-    micro = compute + parts.comm + zero3_exposed
+    # Non-blocking sends on their own stream: the activation travels while the next one computes.
+    p2p_exposed = np.maximum(0.0, parts.p2p - compute)
+    micro = compute + parts.comm + zero3_exposed + p2p_exposed
     # The all-reduce can only hide behind the last micro-batch's backward pass (2/3 of its compute).
     allreduce_exposed = np.maximum(0.0, parts.dp_step - k.dp_overlap * compute * 2.0 / 3.0)
     result: Array = (
