@@ -21,7 +21,8 @@ def training_offers_figure(offers: list[dict[str, Any]], accelerator: str, top: 
     import plotly.graph_objects as go
 
     rows = offers[:top]
-    labels = [f"{o['provider']} {o['region']} {o['term']}" for o in rows]
+    # Numbered: one provider may list two offers in the same region and term (two instance types).
+    labels = [f"{i}. {o['provider']} {o['region']} {o['term']}" for i, o in enumerate(rows, 1)]
     colours = [TERM_COLOURS.get(o["term"], "#2ca02c") for o in rows]
     fig = go.Figure(go.Bar(
         x=[o["cost_usd"] for o in rows], y=labels, orientation="h", marker_color=colours,
@@ -32,7 +33,7 @@ def training_offers_figure(offers: list[dict[str, Any]], accelerator: str, top: 
         **LAYOUT, title=f"Expected run cost by offer — {accelerator} (cheapest {len(rows)})"
     )
     fig.update_layout(height=max(320, 28 * len(rows) + 120))
-    fig.update_xaxes(title_text="USD", type="log")
+    fig.update_xaxes(title_text="USD", tickprefix="$", tickformat=",.3s")
     fig.update_yaxes(autorange="reversed")
     return fig
 
@@ -80,10 +81,13 @@ def plan_figure(plan: dict[str, Any]) -> Any:
     fig = go.Figure()
     for term, gpus in sorted(by_term.items(), key=lambda kv: int(kv[0].split("-")[0])):
         fig.add_bar(x=months, y=gpus, name=term)
-    on_demand = [
-        sum(m["on_demand_gpus"].values()) / max(1, len(m["on_demand_gpus"])) for m in plan["months"]
-    ]
-    fig.add_bar(x=months, y=on_demand, name="on demand (scenario mean)", marker_color="#bbbbbb")
+    scenarios = list(plan["months"][0]["on_demand_gpus"]) if plan["months"] else []
+    if scenarios:  # on demand differs by demand scenario: show the "base" one (else the first)
+        shown = "base" if "base" in scenarios else scenarios[0]
+        on_demand = [m["on_demand_gpus"][shown] for m in plan["months"]]
+        fig.add_bar(
+            x=months, y=on_demand, name=f"on demand ({shown} scenario)", marker_color="#bbbbbb"
+        )
     fig.update_layout(
         **LAYOUT, barmode="stack", title="GPUs by month: commitments by term, then on demand"
     )

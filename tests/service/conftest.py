@@ -12,14 +12,14 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-import httpx
 import pytest
+
+from flopfolio.service.live import wait_until_up
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -80,15 +80,9 @@ class Server:
         env = {**os.environ, "DATABASE_URL": self.db_url}
         with self.log.open("ab") as log:
             self.process = self._spawn(env, log)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.base}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("the server did not start")
+        if not wait_until_up(self.base.removesuffix("/api")):
+            self.stop()
+            raise RuntimeError("the server did not start")
 
     def _spawn(self, env: dict[str, str], log: IO[bytes]) -> subprocess.Popen[bytes]:
         return subprocess.Popen(

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import yaml
 
-from flopfolio.service.live import LiveApp
+from flopfolio.service.live import LiveApp, wait_until_up
 from tests.cli.helpers import run_json
 
 ROOT = Path(__file__).parents[2]
@@ -132,7 +132,6 @@ def test_flopfolio_serve_serves_the_pages_and_the_chart_library(tmp_path: Path) 
     """The README's command itself: ``flopfolio serve`` on a port, pages and plotly.js offline."""
     import socket
     import subprocess
-    import time
 
     from tests.cli.helpers import flopfolio_command
 
@@ -144,13 +143,7 @@ def test_flopfolio_serve_serves_the_pages_and_the_chart_library(tmp_path: Path) 
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+        assert wait_until_up(base), "flopfolio serve did not start"
         home = httpx.get(f"{base}/", timeout=30)
         assert (
             home.status_code == 200

@@ -142,6 +142,19 @@ def compare(
     return {"accelerators": rows, "chart": as_json(compare_figure(rows, mfu))}
 
 
+@router.get("/calc/offers")
+def offers(
+    accelerator: str, term: str | None = None, provider: str | None = None
+) -> dict[str, Any]:
+    """``flopfolio prices ACCELERATOR --json``: one accelerator's current offers, cheapest first."""
+    from flopfolio.catalog.views import offer_dicts
+
+    rows = offer_dicts(
+        load_catalog().find_offers(accelerator, provider=provider or None, term=term or None)
+    )
+    return {"offers": rows, "providers": sorted({r["provider"] for r in rows})}
+
+
 @router.post("/calc/plan")
 def plan(body: PlanBody) -> dict[str, Any]:
     """``flopfolio plan --json`` for a roadmap typed or uploaded on the page."""

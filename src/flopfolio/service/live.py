@@ -15,6 +15,20 @@ from pathlib import Path
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 
 
+def wait_until_up(base_url: str, seconds: float = 60.0) -> bool:
+    """Poll ``{base_url}/api/health`` until it answers 200 or ``seconds`` pass."""
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base_url}/api/health", timeout=1).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    return False
+
+
 def find_chromium() -> str | None:
     """Debian's Chromium (``apt-get install chromium``), or ``FLOPFOLIO_CHROMIUM``."""
     explicit = os.environ.get("FLOPFOLIO_CHROMIUM")
@@ -74,17 +88,9 @@ class LiveApp:
         return self
 
     def _wait(self) -> None:
-        import httpx
-
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/api/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"the web app did not start; see {self.directory / 'server.log'}")
+        if not wait_until_up(self.url):
+            self.stop()
+            raise RuntimeError(f"the web app did not start; see {self.directory / 'server.log'}")
 
     def log(self) -> str:
         path = self.directory / "server.log"

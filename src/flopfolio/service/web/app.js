@@ -76,11 +76,13 @@ const ff = {
     return Plotly.react(el, figure.data, layout, { responsive: true, displaylogo: false });
   },
 
-  // A table from rows: columns are [header, row => text, numeric?].
+  // A table from rows: columns are [header, row => text, numeric?, html?] (html: the function
+  // returns markup it has escaped itself).
   table(id, columns, rows) {
     const el = document.getElementById(id);
     const head = "<thead><tr>" + columns.map(([h, , n]) => `<th scope="col"${n ? ' class="num"' : ""}>${ff.esc(h)}</th>`).join("") + "</tr></thead>";
-    const body = rows.map((r) => "<tr>" + columns.map(([, f, n]) => `<td${n ? ' class="num"' : ""}>${ff.esc(f(r))}</td>`).join("") + "</tr>").join("");
+    const cell = (f, r, html) => (html ? f(r) : ff.esc(f(r)));
+    const body = rows.map((r) => "<tr>" + columns.map(([, f, n, html]) => `<td${n ? ' class="num"' : ""}>${cell(f, r, html)}</td>`).join("") + "</tr>").join("");
     el.innerHTML = head + "<tbody>" + body + "</tbody>";
   },
 

@@ -11,7 +11,7 @@
       ff.show("count", r.accelerators.length, String);
       const money = (v) => (v === null ? "—" : ff.usd2(v));
       ff.table("accelerators", [
-        ["accelerator", (a) => a.accelerator],
+        ["accelerator", (a) => `<button type="button" class="secondary" data-accelerator="${ff.esc(a.accelerator)}" aria-label="Offers for ${ff.esc(a.accelerator)}">${ff.esc(a.accelerator)}</button>`, false, true],
         ["vendor", (a) => a.vendor],
         ["memory GiB", (a) => ff.num(a.memory_gib, 0), true],
         ["TB/s", (a) => ff.num(a.memory_bw_gb_per_s / 1000, 2), true],
@@ -26,6 +26,31 @@
     });
   }
 
+  // An accelerator's offers, with the term and provider filters applied ("committed" and "any"
+  // list every term, as `flopfolio prices` does without --term).
+  async function offers(accelerator) {
+    const v = ff.formValues(form);
+    const query = new URLSearchParams({ accelerator });
+    if (v.term === "on_demand" || v.term === "spot") query.set("term", v.term);
+    if (v.provider) query.set("provider", v.provider);
+    const section = document.getElementById("offers-section");
+    await ff.busy(null, document.getElementById("offers-status"), document.getElementById("offers-error"), `Loading ${accelerator}'s offers…`, async () => {
+      const r = await ff.api("/api/calc/offers?" + query.toString());
+      document.getElementById("offers-h").textContent = `Offers for ${accelerator} (${r.offers.length})`;
+      ff.table("offers", [
+        ["provider", (o) => o.provider], ["region", (o) => o.region], ["term", (o) => o.term],
+        ["$/GPU-h", (o) => ff.usd2(o.usd_per_gpu_hour), true], ["instance", (o) => o.instance_type],
+        ["as of", (o) => o.as_of], ["source", (o) => o.source],
+      ], r.offers);
+      section.hidden = false;
+      section.scrollIntoView();
+    });
+  }
+
+  document.getElementById("accelerators").addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-accelerator]");
+    if (button) offers(button.dataset.accelerator);
+  });
   form.addEventListener("submit", (event) => { event.preventDefault(); run(); });
   form.addEventListener("change", () => run());
   await ff.busy(null, status, error, "Loading the catalog…", async () => {
