@@ -138,6 +138,12 @@ def test_compare_page_filters(page: Any, live: LiveApp) -> None:
         page.locator("#accelerators tbody tr").first.locator("td").nth(6).inner_text()
         == f"${first['usd_per_effective_pflop_hour']:.2f}"
     )
+    # An accelerator's offers, side by side: what `flopfolio prices` lists for the same filter.
+    page.get_by_role("button", name=f"Offers for {first['accelerator']}").click()
+    page.locator("#offers-section").wait_for(state="visible")
+    prices = run_json("prices", first["accelerator"], "--term", "spot")["offers"]
+    shown = page.locator("#offers tbody tr td:nth-child(4)").all_inner_texts()
+    assert shown == [f"${o['usd_per_gpu_hour']:.2f}" for o in prices]
 
 
 def test_plan_page_matches_the_cli(page: Any, live: LiveApp) -> None:
