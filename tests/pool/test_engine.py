@@ -30,15 +30,13 @@ from flopfolio.pool.engine import (
     Join,
     Requests,
     admit_guarantee,
-    aggregate_demand,
     allocate,
-    contracts_from_plan,
-    program_value,
     quota_gpus,
     reallocate,
     water_fill,
 )
 from flopfolio.pool.placement import Rejection, never_overbooked, place_inference, place_training
+from flopfolio.pool.value import aggregate_demand, contracts_from_plan, program_value
 
 G, INF, B = AllocationKind.GUARANTEED, AllocationKind.INFERENCE, AllocationKind.BORROWED
 ACCS = ("H100", "A100")

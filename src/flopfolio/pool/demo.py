@@ -110,7 +110,7 @@ def size_contracts(
     """The program's contracts: per accelerator, one reservation for the whole horizon sized to
     ``share_of_peak`` of the pooled base demand's peak (rounded to 8-GPU nodes), at the catalog's
     cheapest commitment of a year or longer (its on-demand price if it lists none)."""
-    from flopfolio.pool.engine import aggregate_demand
+    from flopfolio.pool.value import aggregate_demand
 
     demand = aggregate_demand(portfolio.members, portfolio.training, portfolio.inference, months)
     contracts = []

@@ -11,10 +11,11 @@ from flopfolio.pool.chargeback import chargeback
 from flopfolio.pool.dashboard import member_timeline, program_timeline
 from flopfolio.pool.demo import catalog_offers, demo_portfolio, size_contracts
 from flopfolio.pool.domain import AllocationKind, BurstRequest, InferenceRequest, TrainingRequest
-from flopfolio.pool.engine import ProgramValue, allocate, program_value
+from flopfolio.pool.engine import allocate
 from flopfolio.pool.kueue import export_kueue, to_yaml
 from flopfolio.pool.store.db import make_engine, session_factory, upgrade
 from flopfolio.pool.store.repository import Repository, request_from_spec, store_program
+from flopfolio.pool.value import ProgramValue, program_value
 
 # The pool's procurement budget in the savings model: a tenth of its members' cash (the fund's
 # program backs commitments; it does not spend the startups' money).
