@@ -61,6 +61,19 @@ def test_serve_matches_the_cli(live: LiveApp) -> None:
     assert all(p["api_monthly_usd"] > p["self_hosted_monthly_usd"] for p in above)
 
 
+def test_serve_takes_the_yaml_itself_and_reads_no_server_file(live: LiveApp) -> None:
+    example = ROOT / "examples" / "chat-app.yaml"
+    api = _post(live, "serve", {"yaml": example.read_text()})
+    assert api["capacity"] == run_json("capacity", str(example))
+    secret = httpx.post(f"{live.url}/api/calc/serve", timeout=60, json={"yaml": example.read_text().replace(
+        "  mean_requests_per_hour: 60000\n", "  csv: /etc/passwd\n")})  # fmt: skip
+    assert secret.status_code == 422 and "does not read" in secret.json()["detail"]
+    both = httpx.post(
+        f"{live.url}/api/calc/serve", json={"yaml": "x: 1", "workload": {}}, timeout=60
+    )
+    assert both.status_code == 422
+
+
 def test_compare_matches_the_cli(live: LiveApp) -> None:
     response = httpx.get(
         f"{live.url}/api/calc/compare", params={"term": "committed", "mfu": 0.5}, timeout=60

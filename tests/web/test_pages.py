@@ -223,3 +223,14 @@ def test_member_view_and_approval(page: Any, live: LiveApp) -> None:
     page.wait_for_function("document.getElementById('decision').textContent.startsWith('Request ')")
     assert "accepted" in page.locator("#decision").inner_text()
     assert page.locator("#pending tbody tr", has_text=own).count() == 0
+
+
+def test_serving_page_takes_a_pasted_workload_yaml(page: Any, live: LiveApp) -> None:
+    example = ROOT / "examples" / "chat-app.yaml"
+    _open(page, live, "/serve")
+    page.get_by_text("Or paste a workload YAML").click()
+    page.locator("#workload-yaml").fill(example.read_text())
+    page.get_by_role("button", name="Plan capacity").click()
+    _chart_drawn(page, "capacity-chart")
+    cli = run_json("capacity", str(example))
+    assert _value(page, "monthly") == cli["cheapest"]["monthly_cost_usd"]

@@ -57,9 +57,11 @@ class TrainBody(_Body):
 
 
 class ServeBody(_Body):
-    """The workload YAML of ``flopfolio capacity``, as JSON (see examples/chat-app.yaml)."""
+    """The workload of ``flopfolio capacity`` (see examples/chat-app.yaml): as JSON in
+    ``workload``, or as the YAML text itself in ``yaml``."""
 
-    workload: dict[str, Any]
+    workload: dict[str, Any] | None = None
+    yaml: str | None = Field(None, max_length=200_000)
 
 
 class PlanBody(_Body):
@@ -111,8 +113,21 @@ def serve(body: ServeBody) -> dict[str, Any]:
     """``flopfolio capacity --json`` for the workload, with its capacity and break-even charts."""
     from flopfolio.capacity_plan import break_even_curve, parse_workload, plan_capacity
     from flopfolio.charts import capacity_figure
+    from flopfolio.errors import InvalidSpecError
+    from flopfolio.yaml_input import read_yaml_text
 
-    result = plan_capacity(parse_workload(body.workload), catalog=load_catalog())
+    if (body.workload is None) == (body.yaml is None):
+        raise InvalidSpecError(
+            "give the workload as JSON (workload) or as YAML text (yaml), not both or neither."
+        )
+    data = body.workload if body.yaml is None else read_yaml_text(body.yaml, "workload")
+    workload = parse_workload(data)
+    if workload.demand.csv:  # the server's files are not the user's: no paths from a web form
+        raise InvalidSpecError(
+            "demand.csv names a file on the server, which the web app does not read. To fix: give "
+            "mean_requests_per_hour and the profile, or run `flopfolio capacity` with your CSV."
+        )
+    result = plan_capacity(workload, catalog=load_catalog())
     best = result.best
     curve = break_even_curve(result)
     return {

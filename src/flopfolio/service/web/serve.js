@@ -37,7 +37,9 @@
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     ff.busy(form, status, error, "Sizing replicas for every hour and pricing each policy…", async () => {
-      const r = await ff.api("/api/calc/serve", { method: "POST", body: JSON.stringify({ workload: workload() }) });
+      const text = document.getElementById("workload-yaml").value.trim();
+      const request = text ? { yaml: text } : { workload: workload() };
+      const r = await ff.api("/api/calc/serve", { method: "POST", body: JSON.stringify(request) });
       const c = r.capacity;
       const best = c.cheapest;
       ff.show("cheapest", best ? best.accelerator : null, String);
