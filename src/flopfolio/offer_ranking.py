@@ -13,15 +13,17 @@ import math
 from typing import Any
 
 from flopfolio.catalog.catalog import Catalog
-from flopfolio.economics.contracts import DAYS_PER_MONTH, ContractSpec, contract_cost
+from flopfolio.economics.contracts import DAYS_PER_MONTH, MAX_MONTHS, ContractSpec, contract_cost
 from flopfolio.units import check_positive
 
 
 def rank_training_offers(
     catalog: Catalog, accelerator_id: str, gpus: int, wall_days: float
 ) -> list[dict[str, Any]]:
-    check_positive(wall_days, "wall-clock days", upper=36_500)
+    check_positive(wall_days, "wall-clock days", upper=1e9)
     usage_months = wall_days / DAYS_PER_MONTH
+    if usage_months > MAX_MONTHS:  # nobody rents for that long; the estimate itself says so
+        return []
     rows: list[dict[str, Any]] = []
     for offer in catalog.offers:
         if offer.accelerator_id != accelerator_id or offer.status != "current":

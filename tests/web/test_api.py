@@ -46,6 +46,12 @@ def test_train_matches_the_cli(live: LiveApp) -> None:
     assert api["chart"]["data"][0]["type"] == "bar" and api["explain"]
 
 
+def test_a_run_too_long_to_rent_still_gets_its_estimate(live: LiveApp) -> None:
+    body = {"model": "llama-2-70b", "tokens": "2T", "gpu": "RTX-4090", "gpus": 8}
+    api = _post(live, "train", body)
+    assert api["estimate"]["wall_days"] > 600 * 30 and api["offers"] == []
+
+
 def test_serve_matches_the_cli(live: LiveApp) -> None:
     example = ROOT / "examples" / "chat-app.yaml"
     api = _post(live, "serve", {"workload": yaml.safe_load(example.read_text())})

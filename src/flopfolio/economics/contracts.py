@@ -30,6 +30,7 @@ from flopfolio.units import check_positive
 HOURS_PER_MONTH = 730.0
 DAYS_PER_MONTH = HOURS_PER_MONTH / 24.0
 DEFAULT_SPOT_OVERHEAD = 0.10
+MAX_MONTHS = 600.0  # 50 years: past this an input is a typo, not a contract
 
 
 class AfterUse(StrEnum):
@@ -58,9 +59,9 @@ class ContractSpec:
     def __post_init__(self) -> None:
         check_positive(self.gpus, "--gpus", upper=1e7)
         check_positive(self.usd_per_gpu_hour, "--price", upper=1e4)
-        check_positive(self.usage_months, "usage months", upper=600)
+        check_positive(self.usage_months, "usage months", upper=MAX_MONTHS)
         if self.term_months is not None:
-            check_positive(self.term_months, "term months", upper=600)
+            check_positive(self.term_months, "term months", upper=MAX_MONTHS)
             if self.term_months < self.usage_months:
                 raise InvalidSpecError(
                     f"The term ({self.term_months:g} months) is shorter than the use ({self.usage_months:g}). "
@@ -118,7 +119,9 @@ def contract_cost(spec: ContractSpec) -> ContractCost:
     )
     stranded, switch_from = 0.0, None
     if spec.next_gen_month is not None:
-        check_positive(spec.next_gen_month, "next-generation month", allow_zero=True, upper=600)
+        check_positive(
+            spec.next_gen_month, "next-generation month", allow_zero=True, upper=MAX_MONTHS
+        )
         new_price = spec.next_gen_usd_per_gpu_hour or p
         market = new_price / spec.next_gen_speedup  # the old GPUs' work at new-generation prices
         if market < p:

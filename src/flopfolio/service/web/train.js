@@ -41,7 +41,9 @@
       ], [["Ideal run", e.ideal], ["Expected run (failures, restarts)", e.expected], ["Program (test runs, ablations)", e.program]]);
       document.getElementById("explain").textContent = r.explain.join("\n");
       document.getElementById("results").hidden = false;
-      await ff.plot("offers-chart", r.chart);
+      document.getElementById("offers-note").textContent = r.offers.length ? "" : "No current offer prices a run this long (over 50 years).";
+      if (r.offers.length) await ff.plot("offers-chart", r.chart);
+      else document.getElementById("offers-chart").hidden = true;
     });
   });
 })();
