@@ -4,10 +4,14 @@
   const status = document.getElementById("status");
   const error = document.getElementById("error");
 
+  // Filters change faster than answers come back: only the latest request may draw.
+  let latest = 0;
   async function run() {
     const query = new URLSearchParams(ff.formValues(form)).toString();
+    const mine = ++latest;
     await ff.busy(form, status, error, "Comparing…", async () => {
       const r = await ff.api("/api/calc/compare?" + query);
+      if (mine !== latest) return;
       ff.show("count", r.accelerators.length, String);
       const money = (v) => (v === null ? "—" : ff.usd2(v));
       ff.table("accelerators", [
