@@ -141,10 +141,8 @@ def program_report(contracts: Any, members: Any, allocations: Any, ledger: Any) 
 
 def report_from_database(url: str | None) -> dict[str, Any]:
     repo, engine = _repo(url)
-    contracts, members = repo.contracts(), repo.members(limit=100_000)
-    allocations = repo.all_allocations()
-    months = max((c.end_month for c in contracts), default=0)
-    ledger = chargeback(contracts, allocations, members, months) if contracts else None
+    contracts, allocations, ledger = _ledger(repo)
+    members = repo.members(limit=100_000)
     repo.session.close()
     engine.dispose()
     if ledger is None:
