@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import yaml
 
 from flopfolio.service.live import LiveApp, wait_until_up
@@ -40,6 +41,8 @@ def test_train_matches_the_cli(live: LiveApp) -> None:
         abs(on_demand["cost_usd"] - hours * on_demand["usd_per_gpu_hour"])
         < 1e-6 * on_demand["cost_usd"]
     )
+    spot = next(o for o in offers if o["term"] == "spot")  # 10% of the work redone
+    assert spot["cost_usd"] == pytest.approx(hours * spot["usd_per_gpu_hour"] * 1.1)
     yearly = next(o for o in offers if o["term"] == "1y")
     assert yearly["paid_months"] == 12
     assert abs(yearly["cost_usd"] - cli["gpus"] * 730 * 12 * yearly["usd_per_gpu_hour"]) < 1e-3

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from flopfolio.service.live import LiveApp
 from tests.cli.helpers import run_json
@@ -179,11 +180,23 @@ def test_operator_dashboard(page: Any, live: LiveApp) -> None:
     ).json()
     report = run_json("pool", "report", "--database-url", live.database_url)
     assert _value(page, "utilization") == api["utilization"]
+    # The CLI's report sums GPU-months its own way (program_report): the same utilization.
+    assert abs(_value(page, "utilization") - report["utilization"]) < 1e-12
     assert abs(_value(page, "contract-cost") - report["contract_cost_usd"]) < 1e-6
     assert abs(_value(page, "internal-price") - report["internal_usd_per_gpu_hour"]) < 1e-9
+    # Idle: contracted GPU-months nobody used, at the internal price, 730 hours a month.
+    assert _value(page, "idle-cost") == pytest.approx(
+        api["idle_gpu_months"] * 730 * report["internal_usd_per_gpu_hour"]
+    )
     page.get_by_role("button", name="Compute the savings report").click()
     page.locator("#savings").wait_for(state="visible")
-    assert _value(page, "value") > 0
+    savings = httpx.get(
+        f"{live.url}/api/savings", headers={"X-API-Key": live.operator_key}, timeout=120
+    ).json()
+    assert _value(page, "value") == savings["value_usd"] > 0
+    assert _value(page, "value") == pytest.approx(
+        _value(page, "standalone-cost") - _value(page, "pooled-cost")
+    )
 
 
 def test_member_view_and_approval(page: Any, live: LiveApp) -> None:
@@ -234,3 +247,17 @@ def test_serving_page_takes_a_pasted_workload_yaml(page: Any, live: LiveApp) -> 
     _chart_drawn(page, "capacity-chart")
     cli = run_json("capacity", str(example))
     assert _value(page, "monthly") == cli["cheapest"]["monthly_cost_usd"]
+
+
+def test_screenshot_script_writes_every_page(browser: Any, tmp_path: Path) -> None:
+    """docs/screenshots.py, as docs/web.md tells a reviewer to run it (``browser``: skip rule)."""
+    import subprocess
+    import sys
+
+    del browser
+    done = subprocess.run([sys.executable, str(ROOT / "docs" / "screenshots.py"), str(tmp_path)],
+                          capture_output=True, text=True, timeout=600, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    names = {p.stem for p in tmp_path.glob("*.png")}
+    assert names == {"index", "train", "serve", "compare", "plan", "pool-operator", "pool-member"}
+    assert all(p.stat().st_size > 20_000 for p in tmp_path.glob("*.png"))

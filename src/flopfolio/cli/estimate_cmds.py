@@ -27,6 +27,7 @@ from flopfolio.cli.options import (
     ProviderOpt,
     SeqOpt,
     VocabOpt,
+    emit,
     print_json,
     shape,
 )
@@ -88,14 +89,7 @@ def train(
         price=price, provider=provider, global_batch_tokens=global_batch_tokens,
         program_factor=program_factor, use_profile=not no_profile, catalog=load_catalog(catalog),
     )  # fmt: skip
-    if as_json:
-        print_json(result.to_dict())
-        return
-    from flopfolio.cli.render import render_explain, render_training
-
-    render_training(result.to_dict())
-    if explain:
-        render_explain(result.explain())
+    emit(result.to_dict(), as_json, "render_training", result.explain() if explain else None)
 
 
 @app.command()
@@ -170,14 +164,7 @@ def infer(
         mfu=parse_fraction(mfu, "--mfu") if mfu else None, price=price, provider=provider,
         catalog=load_catalog(catalog),
     )  # fmt: skip
-    if as_json:
-        print_json(result.to_dict())
-        return
-    from flopfolio.cli.render import render_explain, render_inference
-
-    render_inference(result.to_dict())
-    if explain:
-        render_explain(result.explain())
+    emit(result.to_dict(), as_json, "render_inference", result.explain() if explain else None)
 
 
 @app.command()

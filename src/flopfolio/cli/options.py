@@ -66,6 +66,26 @@ def print_json(payload: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
 
 
+def emit(
+    payload: dict[str, Any], as_json: bool, renderer: str, explain: list[str] | None = None
+) -> None:
+    """What an estimate command prints: with ``--json`` the payload alone; otherwise the table of
+    ``renderer`` (``"render_training"`` in :mod:`flopfolio.cli.render`, or ``"module.function"``
+    for another ``flopfolio.cli`` module, imported only here so ``--json`` never loads rich), then
+    the derivation when ``explain`` lines are given."""
+    if as_json:
+        print_json(payload)
+        return
+    from importlib import import_module
+
+    from flopfolio.cli.render import render_explain
+
+    module, _, name = renderer.rpartition(".")
+    getattr(import_module(f"flopfolio.cli.{module or 'render'}"), name)(payload)
+    if explain is not None:
+        render_explain(explain)
+
+
 def writable_catalog(explicit: Path | None) -> Path:
     import os
 

@@ -19,7 +19,7 @@ from flopfolio.cli.options import (
     ParamsOpt,
     PriceOpt,
     ProviderOpt,
-    print_json,
+    emit,
 )
 
 posttrain_app = typer.Typer(
@@ -78,15 +78,7 @@ def finetune(
         provider=provider, teacher=teacher, epochs=epochs, logits=logits,
         catalog=load_catalog(catalog),
     )  # fmt: skip
-    if as_json:
-        print_json(result)
-        return
-    from flopfolio.cli.render import render_explain
-    from flopfolio.cli.render_posttrain import render_finetune
-
-    render_finetune(result)
-    if explain:
-        render_explain(lines)
+    emit(result, as_json, "render_posttrain.render_finetune", lines if explain else None)
 
 
 @posttrain_app.command("rl")
@@ -108,15 +100,7 @@ def posttrain_rl(
     result, lines, _ = plan_rl(
         run_file, samples_per_prompt=samples_per_prompt, catalog=load_catalog(catalog)
     )
-    if as_json:
-        print_json(result)
-        return
-    from flopfolio.cli.render import render_explain
-    from flopfolio.cli.render_posttrain import render_rl
-
-    render_rl(result)
-    if explain:
-        render_explain(lines)
+    emit(result, as_json, "render_posttrain.render_rl", lines if explain else None)
 
 
 @posttrain_app.command("synthetic")
@@ -144,12 +128,9 @@ def posttrain_synthetic(
         tokens=tokens, model=model, gpu=gpu, api=api, prompt_ratio=prompt_ratio, price=price,
         provider=provider, catalog=load_catalog(catalog),
     )  # fmt: skip
-    if as_json:
-        print_json(result)
-        return
-    from flopfolio.cli.render import render_explain
-    from flopfolio.cli.render_posttrain import render_synthetic
-
-    render_synthetic(result)
-    if explain:
-        render_explain(result["assumptions"])
+    emit(
+        result,
+        as_json,
+        "render_posttrain.render_synthetic",
+        result["assumptions"] if explain else None,
+    )
