@@ -17,6 +17,13 @@ from playwright.sync_api import Page, sync_playwright
 from flopfolio.service.live import LiveApp, find_chromium
 
 RESULT_TIMEOUT_MS = 120_000
+# The calculator pages on their default inputs: path, the button that runs it, the chart to await.
+CALCULATORS = (
+    ("/train", "Estimate", "#offers-chart"),
+    ("/serve", "Plan capacity", "#break-even-chart"),
+    ("/compare", None, "#compare-chart"),  # runs on load
+    ("/plan", "Optimise the plan", "#plan-chart"),
+)
 
 
 def _open(page: Page, url: str) -> None:
@@ -42,21 +49,12 @@ def main(out: Path) -> None:
             page = browser.new_page(viewport={"width": 1366, "height": 900})
             page.goto(app.url + "/")
             _shoot(page, out, "index")
-            _open(page, app.url + "/train")
-            page.get_by_role("button", name="Estimate").click()
-            page.wait_for_selector("#offers-chart .main-svg", timeout=RESULT_TIMEOUT_MS)
-            _shoot(page, out, "train")
-            _open(page, app.url + "/serve")
-            page.get_by_role("button", name="Plan capacity").click()
-            page.wait_for_selector("#break-even-chart .main-svg", timeout=RESULT_TIMEOUT_MS)
-            _shoot(page, out, "serve")
-            _open(page, app.url + "/compare")
-            page.wait_for_selector("#compare-chart .main-svg", timeout=RESULT_TIMEOUT_MS)
-            _shoot(page, out, "compare")
-            _open(page, app.url + "/plan")
-            page.get_by_role("button", name="Optimise the plan").click()
-            page.wait_for_selector("#plan-chart .main-svg", timeout=RESULT_TIMEOUT_MS)
-            _shoot(page, out, "plan")
+            for path, button, chart in CALCULATORS:
+                _open(page, app.url + path)
+                if button:
+                    page.get_by_role("button", name=button).click()
+                page.wait_for_selector(f"{chart} .main-svg", timeout=RESULT_TIMEOUT_MS)
+                _shoot(page, out, path.strip("/"))
             _open(page, app.url + "/pool")
             page.get_by_label("API key").fill(app.operator_key)
             page.get_by_role("button", name="Open the dashboard").click()
