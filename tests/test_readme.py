@@ -65,3 +65,9 @@ def test_readme_accuracy_table_matches_validate() -> None:
         assert cells[2] == f"{summary['median_abs_error']:.0%}"
         assert cells[3] == f"{summary['max_abs_error']:.0%}"
         assert cells[4] == f"{summary['baseline_median_abs_error']:.0%}"
+        if kind == "training":
+            (row,) = [line for line in README.splitlines() if line.startswith("| training util")]
+            cells = [c.strip() for c in row.strip("|").split("|")]
+            assert cells[1] == str(summary["utilization_n"])
+            assert cells[2] == f"{summary['utilization_median_abs_error']:.0%}"
+            assert cells[3] == f"{summary['utilization_max_abs_error']:.0%}"

@@ -80,6 +80,7 @@ def estimate_training_run(
         mfu_log_sd=estimate.utilization.log_sd,
         gpus=estimate.gpus,
         checkpoint_hours=estimate.goodput.checkpoint_hours,
+        production_overhead=estimate.goodput.production_overhead,
         price_choices=[o.usd_per_gpu_hour for o in price_choice.offers]
         or [price_choice.usd_per_gpu_hour.central]
         if price_choice

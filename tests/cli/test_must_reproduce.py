@@ -9,8 +9,11 @@ def test_gpt3_training_seed_numbers() -> None:
     d = run_json("train", "--params", "175e9", "--tokens", "300e9", "--gpu", "A100-SXM4-40GB",
                  "--mfu", "1.0", "--price", "2.0")  # fmt: skip
     assert d["flops"] == pytest.approx(3.14e23, rel=0.05)  # seed: 3.14e23 FLOPs
-    assert d["gpu_hours"] == pytest.approx(2.8e5, rel=0.05)
-    assert d["cost_usd"] == pytest.approx(5.6e5, rel=0.05)  # seed: "$560,000 on A100 cards"
+    # The seed's napkin is compute only: the ideal run. The expected run adds failures and
+    # production overhead on top.
+    assert d["ideal"]["gpu_hours"] == pytest.approx(2.8e5, rel=0.05)
+    assert d["ideal"]["cost_usd"] == pytest.approx(5.6e5, rel=0.05)  # "$560,000 on A100 cards"
+    assert d["ideal"]["gpu_hours"] < d["gpu_hours"] < 1.2 * d["ideal"]["gpu_hours"]
 
 
 def test_gpt3_inference_flops_per_token() -> None:

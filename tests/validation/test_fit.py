@@ -3,6 +3,7 @@ and not leaning on the rows of the hardware it predicts."""
 
 import csv
 import statistics
+from dataclasses import replace
 
 import pytest
 
@@ -16,6 +17,7 @@ from flopfolio.validation.fit import (
     prepare,
 )
 from flopfolio.validation.runs import validate_file
+from flopfolio.workload.memory import Recompute
 from tests.conftest import shared_file
 
 
@@ -31,8 +33,9 @@ def test_shipped_constants_are_the_fit_of_the_data(catalog: Catalog, prepared: l
     refit = fit_constants(prepared)
     shipped = catalog.utilization
     assert refit.runs == shipped.runs
-    for fitted, stored in zip(refit.constants.as_tuple()[:3], shipped.values[:3], strict=True):
-        assert fitted == pytest.approx(stored, rel=0.02)
+    assert refit.utilizations == 10  # every reported utilization in the set is fitted too
+    for fitted, stored in zip(refit.constants.as_tuple(), shipped.values, strict=True):
+        assert fitted == pytest.approx(stored, rel=0.02, abs=1e-6)
     assert refit.residual_log_sd == pytest.approx(shipped.residual_log_sd, rel=0.02)
 
 
@@ -43,16 +46,50 @@ def test_beats_the_napkin_baseline(catalog: Catalog) -> None:
     assert summary["n"] >= 20
     assert summary["median_abs_error"] < summary["baseline_median_abs_error"]
     assert summary["max_abs_error"] < summary["baseline_max_abs_error"]
-    # The acceptance of issue 3: median at most 15%, max at most 50% (measured: 15%, 42%).
+    # The acceptance of issue 3: median at most 15%, max at most 50% (measured: 14%, 37%).
     assert summary["median_abs_error"] <= 0.15
     assert summary["max_abs_error"] <= 0.50
+    # Fitted with the chip-hours, the step model also matches what runs measure per step
+    # (measured: 12%; fitted on chip-hours alone it was 24%, every high figure under-predicted).
+    assert summary["utilization_median_abs_error"] <= 0.15
+
+
+def test_runs_are_compared_with_the_setup_they_used(catalog: Catalog, prepared: list) -> None:  # type: ignore[type-arg]
+    by_name = {p.case.name: p for p in prepared}
+    # GLM-130B recomputed every layer (HFU/MFU = 4/3): its MFU is judged for full recomputation,
+    # which is slower than the search's free choice, so the prediction is lower.
+    glm = by_name["GLM-130B"]
+    assert glm.case.recompute is Recompute.FULL
+    free = prepare(replace(glm.case, recompute=None))
+    assert free is not None
+    k = fit_constants(prepared).constants
+    assert predict_utilization(glm, k) < 0.9 * predict_utilization(free, k)
+    # Pythia's GPU-hours were computed from iteration time: they are set beside the ideal run.
+    pythia = by_name["Pythia 1B"]
+    assert pythia.case.steady_state_hours
+    whole = replace(pythia, case=replace(pythia.case, steady_state_hours=False))
+    assert predict_chip_hours(pythia, k) < predict_chip_hours(whole, k)
+
+
+def test_a_users_file_may_state_the_setup(catalog: Catalog) -> None:
+    row = {"name": "mine", "params_total": "7e9", "tokens": "1e12", "reported_chip_hours": "1e5",
+           "hardware": "H100-SXM5-80GB", "num_chips": "64", "recompute": "selective",
+           "chip_hours_basis": "steady_state"}  # fmt: skip
+    case = training_case(row, catalog)
+    assert not isinstance(case, str)
+    assert case.recompute is Recompute.SELECTIVE and case.steady_state_hours
+    assert training_case({**row, "recompute": "some"}, catalog) == (
+        "recompute 'some' is not one of none, selective, full"
+    )
 
 
 def test_leave_one_out_predicts_unseen_runs(prepared: list) -> None:  # type: ignore[type-arg]
-    errors = leave_one_out(prepared)
-    assert len(errors) == sum(1 for p in prepared if p.case.reported_chip_hours)
-    # The acceptance of issue 3: at most 20% on runs the fit did not see (measured: 19%).
-    assert statistics.median(abs(e) for e in errors.values()) <= 0.20
+    held_out = leave_one_out(prepared)
+    assert len(held_out.chip_hours) == sum(1 for p in prepared if p.case.reported_chip_hours)
+    assert len(held_out.utilization) == sum(1 for p in prepared if p.case.reported_utilization)
+    # The acceptance of issue 3: at most 20% on runs the fit did not see (measured: 16%).
+    assert statistics.median(abs(e) for e in held_out.chip_hours.values()) <= 0.20
+    assert statistics.median(abs(e) for e in held_out.utilization.values()) <= 0.20  # 12%
 
 
 def test_h100_predictions_do_not_depend_on_h100_rows(prepared: list) -> None:  # type: ignore[type-arg]
@@ -62,8 +99,8 @@ def test_h100_predictions_do_not_depend_on_h100_rows(prepared: list) -> None:  #
     with_all, without = fit_constants(prepared).constants, fit_constants(others).constants
     for p in h100:
         if p.case.reported_chip_hours:
-            a, b = predict_chip_hours(p, with_all)[1], predict_chip_hours(p, without)[1]
-            assert b == pytest.approx(a, rel=0.05)  # measured: 2%
+            a, b = predict_chip_hours(p, with_all), predict_chip_hours(p, without)
+            assert b == pytest.approx(a, rel=0.05)  # measured: 1%
         if p.case.reported_utilization:
             assert predict_utilization(p, without) == pytest.approx(
                 predict_utilization(p, with_all), rel=0.05

@@ -13,6 +13,7 @@ CONSTANT_COLUMNS = (
     "matmul_half_width",
     "elementwise_bytes_per_hidden",
     "dp_overlap",
+    "production_overhead",
 )
 INFERENCE_COLUMNS = ("compute_efficiency", "bandwidth_efficiency", "step_overhead_s")
 FIT_COLUMNS = ("constant", "value", "source", "as_of")

@@ -180,14 +180,19 @@ def render_models(rows: list[dict[str, Any]]) -> None:
 def render_validation(report: dict[str, Any]) -> None:
     loo = any(r["leave_one_out"] is not None for r in report["rows"])
     table = Table(title=f"Validation: {report['kind']}", title_justify="left")
-    columns = ["name", "predicted", "reported", "error", "baseline error"] + (
-        ["leave-one-out error"] if loo else []
+    training = report["kind"] == "training"
+    columns = (
+        ["name"]
+        + (["basis"] if training else [])
+        + ["predicted", "reported", "error", "baseline error"]
+        + (["leave-one-out error"] if loo else [])
     )
     for column in columns:
-        table.add_column(column, justify="left" if column == "name" else "right")
+        table.add_column(column, justify="left" if column in ("name", "basis") else "right")
     for r in report["rows"]:
         cells = [
             r["name"],
+            *([r["basis"]] if training else []),
             f"{r['predicted']:,.4g}",
             f"{r['reported']:,.4g}",
             f"{r['error']:+.0%}",
@@ -209,18 +214,31 @@ def render_validation(report: dict[str, Any]) -> None:
             line += f"  leave-one-out median {s['leave_one_out_median_abs_error']:.0%}  max {s['leave_one_out_max_abs_error']:.0%}"
         console.print(line, highlight=False)
     if report["utilization"]:
-        util = Table(title="Reported utilization (not used in the fit)", title_justify="left")
-        for column in ("name", "kind", "predicted", "reported", "error"):
-            util.add_column(column, justify="left" if column in ("name", "kind") else "right")
+        util = Table(title="Reported utilization", title_justify="left")
+        left = ("name", "kind", "recompute")
+        for column in (*left, "predicted", "reported", "error") + (
+            ("leave-one-out error",) if loo else ()
+        ):
+            util.add_column(column, justify="left" if column in left else "right")
         for u in report["utilization"]:
+            held_out = u["leave_one_out_error"]
             util.add_row(
                 u["name"],
                 u["kind"],
+                u["recompute"],
                 f"{u['predicted']:.3f}",
                 f"{u['reported']:.3f}",
                 f"{u['error']:+.0%}",
+                *(("—" if held_out is None else f"{held_out:+.0%}",) if loo else ()),
             )
         console.print(util)
+        if "utilization_median_abs_error" in s:
+            line = f"utilization median |error| {s['utilization_median_abs_error']:.0%}"
+            if "utilization_leave_one_out_median_abs_error" in s:
+                line += (
+                    f"  leave-one-out median {s['utilization_leave_one_out_median_abs_error']:.0%}"
+                )
+            console.print(line, highlight=False)
     for skipped in report["skipped"]:
         console.print(
             f"[yellow]skipped[/yellow] {skipped['name']}: {skipped['reason']}", highlight=False

@@ -13,6 +13,11 @@ and restart, so the expected run takes ``ideal · (1 + C/τ + (τ/2 + R)/M)``. `
 state (16 B per parameter) over an assumed aggregate write bandwidth per GPU, at least
 :data:`MIN_CHECKPOINT_S`; ``R`` is :data:`RESTART_HOURS` (both assumptions, stated in results).
 
+Production overhead. Published runs take longer than their steady-state throughput and this
+failure model explain (data stalls, evaluation pauses, stragglers, hangs, slow restarts): the
+utilization model's fit (:mod:`flopfolio.validation.fit`) measures that as one fraction on top,
+``expected = ideal · (1 + failures) · (1 + production)``.
+
 Program. The seeds: "you probably need more than one run ... a bunch of test runs". No published
 ratio of experiment compute to final-run compute is general enough to cite as a constant, so the
 program factor is an explicit assumption (:data:`PROGRAM_FACTOR`, band
@@ -42,7 +47,9 @@ class Goodput:
     checkpoint_hours: float
     checkpoint_interval_hours: float
     expected_failures: float
-    overhead_fraction: float  # expected / ideal - 1
+    failure_overhead: float  # failures, restarts and checkpoints
+    production_overhead: float  # fitted on published runs
+    overhead_fraction: float  # expected / ideal - 1, both together
 
     @property
     def effective_fraction(self) -> float:
@@ -80,19 +87,24 @@ def goodput(
     *,
     failures_per_gpu_hour: float = FAILURES_PER_GPU_HOUR,
     restart_hours: float = RESTART_HOURS,
+    production_overhead: float = 0.0,
 ) -> Goodput:
-    """Expected overhead of failures and checkpoints for a run of ``ideal_hours`` wall-clock."""
+    """Expected overhead of failures and checkpoints for a run of ``ideal_hours`` wall-clock,
+    and of production on top."""
     check_positive(ideal_hours, "run length")
     check_positive(failures_per_gpu_hour, "failure rate")
     checkpoint = checkpoint_hours(gpus, params)
     mtbf = 1.0 / (failures_per_gpu_hour * gpus)
-    overhead = float(
+    failures = float(
         overhead_fraction(gpus, ideal_hours, checkpoint, failures_per_gpu_hour, restart_hours)
     )
+    overhead = (1.0 + failures) * (1.0 + production_overhead) - 1.0
     return Goodput(
         cluster_mtbf_hours=mtbf,
         checkpoint_hours=checkpoint,
         checkpoint_interval_hours=min(math.sqrt(2.0 * checkpoint * mtbf), ideal_hours),
         expected_failures=ideal_hours * (1.0 + overhead) / mtbf,
+        failure_overhead=failures,
+        production_overhead=production_overhead,
         overhead_fraction=overhead,
     )

@@ -33,8 +33,12 @@ hide communication: ``exposed = max(0, transfer − ω · compute)``. Then the o
 ``step = m·(micro-batch time + exposed ZeRO-3 + exposed p2p)·(1 + bubble) + exposed all-reduce
 + optimizer``.
 
-MFU = model FLOPs of the step / (N · peak · step); HFU uses hardware FLOPs. ``ε_max, g₀, κ, ω``
-are the fitted constants (:class:`StepConstants`); everything else comes from the catalog.
+MFU = model FLOPs of the step / (N · peak · step); HFU uses hardware FLOPs. ``ε_max`` and ``g₀``
+are fitted (:class:`StepConstants`); ``κ`` and ``ω`` are set (:data:`ELEMENTWISE_BYTES_PER_HIDDEN`,
+:data:`DP_OVERLAP`), because the published runs cannot tell their values apart; everything else
+comes from the catalog. The same fit finds ``production_overhead``, which is not in the step: what
+a whole production run loses beyond the steady-state steps and the failures
+:mod:`flopfolio.perf.goodput` models.
 """
 
 from __future__ import annotations
@@ -54,6 +58,20 @@ FALLBACK_INTRA_GB_PER_S = 32.0
 FALLBACK_SCALE_OUT_GB_PER_S = 1.5625
 # A100: 312 TFLOP/s over 2.0 TB/s ≈ 156 FLOP per byte.
 REFERENCE_RIDGE_FLOP_PER_BYTE = 150.0
+# κ, bytes moved per hidden element per token per layer by the memory-bound operations, counted
+# for bf16 with Megatron's fused kernels. Forward 38: two layer norms (read, write: 4 each), two
+# bias-dropout-residual adds (read two, write one, a 1-byte mask: 7 each), bias-GeLU on the 4h
+# activation (16). Backward 46: layer norms (read input and gradient, write gradient: 6 each),
+# GeLU (24), dropout-adds (5 each). Fitting κ instead changes the fit's loss by under 1% anywhere
+# from 34 to 100: the published runs cannot measure it.
+ELEMENTWISE_BYTES_PER_HIDDEN = 84.0
+# ω, the share of compute time that can hide data-parallel traffic: most, not all, because NCCL's
+# kernels take SMs and memory bandwidth from the compute they overlap. The published runs do not
+# pin it: fitted, it ran to its lower bound on chip-hours alone and to its upper bound with the
+# utilizations, and near 1 the search's best configuration for a big cluster becomes FSDP with its
+# gathers hidden exactly behind compute, a knife-edge (Nemotron-4's prediction moved 15% when the
+# H100 rows were left out of the fit).
+DP_OVERLAP = 0.9
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,13 +82,17 @@ class StepConstants:
     matmul_half_width: float  # g₀, the per-GPU GEMM width at which ε = ε_max / 2
     elementwise_bytes_per_hidden: float  # κ
     dp_overlap: float  # ω
+    # Whole run over steady state and failures, minus 1: data stalls, evaluation pauses,
+    # stragglers, hangs. Not part of the step time.
+    production_overhead: float = 0.0
 
-    def as_tuple(self) -> tuple[float, float, float, float]:
+    def as_tuple(self) -> tuple[float, float, float, float, float]:
         return (
             self.matmul_efficiency_max,
             self.matmul_half_width,
             self.elementwise_bytes_per_hidden,
             self.dp_overlap,
+            self.production_overhead,
         )
 
 

@@ -3,8 +3,8 @@
 1. **Ideal run**: model FLOPs / (GPUs × dense peak at the precision × MFU), with the MFU of the
    fastest configuration that fits memory (:mod:`flopfolio.perf.utilization`), scaled by a user
    calibration profile if one exists for the accelerator, or the user's ``--mfu``.
-2. **Expected run**: the ideal run plus failures, restarts and checkpoints
-   (:mod:`flopfolio.perf.goodput`).
+2. **Expected run**: the ideal run plus failures, restarts and checkpoints, and the production
+   overhead the utilization model's fit measured on published runs (:mod:`flopfolio.perf.goodput`).
 3. **Program**: the expected run plus evaluations and the test runs and ablations around it.
 
 Ranges come from :mod:`flopfolio.planning.uncertainty`. When only a parameter count is known,
@@ -179,7 +179,12 @@ def estimate_training(
         search=result,
         utilization=utilization,
         ideal_gpu_hours=ideal_gpu_hours,
-        goodput=goodput(gpus, ideal_gpu_hours / gpus, spec.params),
+        goodput=goodput(
+            gpus,
+            ideal_gpu_hours / gpus,
+            spec.params,
+            production_overhead=constants.production_overhead,
+        ),
         program_factor=program_factor * (1.0 + EVAL_FRACTION),
         cluster_frontier=tuple(frontier),
     )

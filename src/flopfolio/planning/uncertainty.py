@@ -5,7 +5,8 @@ Samples (NumPy, vectorized; a fixed seed so the same input gives the same range)
 * utilization: ``mfu · exp(σ·z)``, ``z ~ N(0, 1)``, with ``σ`` the spread of the utilization
   model's errors on published runs (or ±10% for a user's measured ``--mfu``), capped at 1;
 * failures: the published rate times ``exp(0.5·z)`` (a factor of ~2.7 either way at 2σ),
-  giving the expected overhead of :mod:`flopfolio.perf.goodput` per sample;
+  giving the expected overhead of :mod:`flopfolio.perf.goodput` per sample, with the fitted
+  production overhead on top;
 * price: drawn from the current offers for the accelerator (or the user's price, exactly);
 * program factor: uniform over its stated band.
 
@@ -37,6 +38,7 @@ class RunUncertainty:
     price_choices: Sequence[float]  # empty: no price known
     program_factor: float
     program_factor_band: tuple[float, float]
+    production_overhead: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +66,11 @@ def simulate(u: RunUncertainty, *, samples: int = DEFAULT_SAMPLES, seed: int = 0
     ideal = u.ideal_gpu_hours * u.mfu / mfu
     wall = ideal / u.gpus
     failures = FAILURES_PER_GPU_HOUR * np.exp(FAILURE_RATE_LOG_SD * rng.standard_normal(samples))
-    expected = ideal * (
-        1.0 + overhead_fraction(u.gpus, wall, u.checkpoint_hours, failures, RESTART_HOURS)
+    production = 1.0 + u.production_overhead
+    expected = (
+        ideal
+        * (1.0 + overhead_fraction(u.gpus, wall, u.checkpoint_hours, failures, RESTART_HOURS))
+        * production
     )
     factor = rng.uniform(*u.program_factor_band, samples)
 
@@ -75,7 +80,7 @@ def simulate(u: RunUncertainty, *, samples: int = DEFAULT_SAMPLES, seed: int = 0
             u.gpus, central_wall, u.checkpoint_hours, FAILURES_PER_GPU_HOUR, RESTART_HOURS
         )
     )
-    central = u.ideal_gpu_hours * (1.0 + central_overhead)
+    central = u.ideal_gpu_hours * (1.0 + central_overhead) * production
     hours = _band(central, expected)
     program = _band(central * u.program_factor, expected * factor)
     cost = program_cost = None

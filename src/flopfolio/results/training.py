@@ -130,6 +130,9 @@ class TrainingResult:
                     "checkpoint_interval_hours": e.goodput.checkpoint_interval_hours,
                     "restart_minutes": RESTART_HOURS * 60.0,
                     "expected_failures": e.goodput.expected_failures,
+                    "failure_overhead_fraction": e.goodput.failure_overhead,
+                    "production_overhead_fraction": e.goodput.production_overhead,
+                    "production_overhead_source": "utilization model fit: published runs' whole-run hours against their steady-state throughput",
                     "overhead_fraction": e.goodput.overhead_fraction,
                 },
                 "program_factor": e.program_factor,
@@ -163,8 +166,9 @@ class TrainingResult:
             f"1. Ideal run = FLOPs / (peak × MFU) = {e.flops.total:.4g} / ({peak:.4g} × {e.utilization.mfu:.3f}) / 3600"
             f" = {e.ideal_gpu_hours:,.0f} GPU-hours, {e.ideal_wall_hours / 24:,.1f} days",
             f"2. Expected run: cluster MTBF {e.goodput.cluster_mtbf_hours:,.1f} h, checkpoint every"
-            f" {e.goodput.checkpoint_interval_hours:,.2f} h, ~{e.goodput.expected_failures:,.0f} failures:"
-            f" +{e.goodput.overhead_fraction:.1%} = {e.expected_gpu_hours:,.0f} GPU-hours"
+            f" {e.goodput.checkpoint_interval_hours:,.2f} h, ~{e.goodput.expected_failures:,.0f} failures"
+            f" +{e.goodput.failure_overhead:.1%}; production overhead (fitted on published runs)"
+            f" +{e.goodput.production_overhead:.1%}: {e.expected_gpu_hours:,.0f} GPU-hours"
             f" ({b.gpu_hours.low:,.0f}-{b.gpu_hours.high:,.0f}), {b.wall_days.central:,.1f} days",
             f"3. Program (evaluations, test runs, ablations) × {e.program_factor:.2f} = {e.program_gpu_hours:,.0f}"
             f" GPU-hours ({b.program_gpu_hours.low:,.0f}-{b.program_gpu_hours.high:,.0f})",

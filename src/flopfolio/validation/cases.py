@@ -3,16 +3,32 @@
 Columns are those of ``shared/data/calibration/*.csv``; empty cells mean unknown. A training row
 needs reported chip-hours, tokens and a parameter count to be judged; the rest has defaults
 (:mod:`flopfolio.perf.defaults`), and every default used is named in the row's assumptions.
+
+Two facts about a run decide what its figures can be compared with, and the schema has no
+column for them, so they come from ``validation/data/run_setups.csv`` (by name, each with the
+paper's evidence) or from optional ``recompute`` and ``chip_hours_basis`` columns a user's file
+may add:
+
+* ``recompute`` (none, selective, full): the recomputation the run used. A utilization is
+  compared with the model's prediction *for that setup*: a run that recomputed every layer
+  reports a lower MFU than the faster setup the search would pick for it;
+* ``chip_hours_basis``: ``whole_run`` (the default: the calendar time of a production run, so
+  failures and production overhead are in it) or ``steady_state`` (GPU-hours computed from
+  measured throughput, or a timed benchmark with no downtime), which compares with the ideal run.
 """
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
 
 from flopfolio.catalog.accelerators import Accelerator
 from flopfolio.catalog.catalog import Catalog
 from flopfolio.errors import FlopfolioError
 from flopfolio.perf.defaults import default_global_batch_tokens, default_gpus, default_seq_len
+from flopfolio.workload.memory import Recompute
 from flopfolio.workload.precision import Precision
 from flopfolio.workload.transformer import FeedForward, TransformerSpec
 
@@ -86,6 +102,8 @@ class TrainingCase:
     reported_utilization: float | None
     utilization_kind: str | None  # "mfu" or "hfu"
     defaults: tuple[str, ...] = field(default=())
+    recompute: Recompute | None = None  # None: unknown, the search chooses
+    steady_state_hours: bool = False  # chip-hours from throughput, not the calendar
 
 
 def _utilization(row: dict[str, str]) -> tuple[float | None, str | None]:
@@ -96,6 +114,30 @@ def _utilization(row: dict[str, str]) -> tuple[float | None, str | None]:
     return value, "mfu" if kind == "mfu" else "hfu"
 
 
+CHIP_HOURS_BASES = ("whole_run", "steady_state")
+
+
+@cache
+def run_setups() -> dict[str, dict[str, str]]:
+    """The shipped setups of published runs, by name (see the module docstring)."""
+    text = (
+        resources.files("flopfolio.validation").joinpath("data/run_setups.csv").read_text("utf-8")
+    )
+    return {row["name"]: row for row in csv.DictReader(text.splitlines())}
+
+
+def _setup(row: dict[str, str]) -> tuple[Recompute | None, bool] | str:
+    """(recompute, steady-state hours) from the row's own columns, else the shipped setups."""
+    shipped = run_setups().get(row.get("name", ""), {})
+    recompute = (row.get("recompute") or shipped.get("recompute") or "").strip().lower()
+    basis = (row.get("chip_hours_basis") or shipped.get("chip_hours_basis") or "whole_run").strip()
+    if recompute and recompute not in {r.value for r in Recompute}:
+        return f"recompute {recompute!r} is not one of none, selective, full"
+    if basis not in CHIP_HOURS_BASES:
+        return f"chip_hours_basis {basis!r} is not one of {', '.join(CHIP_HOURS_BASES)}"
+    return (Recompute(recompute) if recompute else None), basis == "steady_state"
+
+
 def training_case(row: dict[str, str], catalog: Catalog) -> TrainingCase | str:
     """The run a row describes, or the reason it cannot be judged."""
     hours, tokens = number(row, "reported_chip_hours"), number(row, "tokens")
@@ -104,6 +146,9 @@ def training_case(row: dict[str, str], catalog: Catalog) -> TrainingCase | str:
         return "no params_total"
     if not (hours and tokens) and not (utilization and number(row, "num_chips")):
         return "neither reported chip-hours with tokens, nor a utilization with its chip count"
+    setup = _setup(row)
+    if isinstance(setup, str):
+        return setup
     try:
         acc = catalog.accelerator(row.get("hardware", ""))
         spec = spec_from_row(row)
@@ -128,4 +173,5 @@ def training_case(row: dict[str, str], catalog: Catalog) -> TrainingCase | str:
         seq_len=seq, global_batch_tokens=batch, tokens=tokens,
         reported_chip_hours=hours if hours and tokens else None,
         reported_utilization=utilization, utilization_kind=kind, defaults=tuple(defaults),
+        recompute=setup[0], steady_state_hours=setup[1],
     )  # fmt: skip

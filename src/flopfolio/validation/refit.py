@@ -9,6 +9,7 @@ from typing import Any
 
 from flopfolio.catalog.catalog import Catalog
 from flopfolio.catalog.user_catalog import write_utilization_fit
+from flopfolio.catalog.utilization import CONSTANT_COLUMNS
 from flopfolio.errors import CatalogError, InfeasiblePlanError
 from flopfolio.validation.runs import read_rows
 
@@ -28,15 +29,10 @@ def _training(
     result = fit_constants(prepared)
     k = result.constants
     errors = [
-        abs(predict_chip_hours(p, k)[1] / (p.case.reported_chip_hours or 1.0) - 1) for p in judged
+        abs(predict_chip_hours(p, k) / (p.case.reported_chip_hours or 1.0) - 1) for p in judged
     ]
-    names = (
-        "matmul_efficiency_max",
-        "matmul_half_width",
-        "elementwise_bytes_per_hidden",
-        "dp_overlap",
-    )
-    return dict(zip(names, k.as_tuple(), strict=True)), result.runs, result.residual_log_sd, errors
+    constants = dict(zip(CONSTANT_COLUMNS, k.as_tuple(), strict=True))
+    return constants, result.runs, result.residual_log_sd, errors
 
 
 def _inference(
