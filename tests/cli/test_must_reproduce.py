@@ -13,7 +13,14 @@ def test_gpt3_training_seed_numbers() -> None:
     # production overhead on top.
     assert d["ideal"]["gpu_hours"] == pytest.approx(2.8e5, rel=0.05)
     assert d["ideal"]["cost_usd"] == pytest.approx(5.6e5, rel=0.05)  # "$560,000 on A100 cards"
-    assert d["ideal"]["gpu_hours"] < d["gpu_hours"] < 1.2 * d["ideal"]["gpu_hours"]
+    goodput = d["assumptions"]["goodput"]
+    assert goodput["production_overhead_fraction"] > 0 and goodput["failure_overhead_fraction"] > 0
+    assert d["gpu_hours"] == pytest.approx(
+        d["ideal"]["gpu_hours"]
+        * (1 + goodput["failure_overhead_fraction"])
+        * (1 + goodput["production_overhead_fraction"])
+    )
+    assert d["gpu_hours"] < 1.2 * d["ideal"]["gpu_hours"]
 
 
 def test_gpt3_inference_flops_per_token() -> None:

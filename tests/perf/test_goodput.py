@@ -30,6 +30,11 @@ def test_young_interval_by_hand() -> None:
         + (g.checkpoint_interval_hours / 2 + 10 / 60) / mtbf
     )
     assert g.overhead_fraction == pytest.approx(by_hand)
+    assert g.failure_overhead == pytest.approx(by_hand)
+    # Production overhead multiplies on top: 1.1 × (1 + failures) − 1.
+    with_production = goodput(2048, 30 * 24, 70e9, production_overhead=0.1)
+    assert with_production.overhead_fraction == pytest.approx(1.1 * (1 + by_hand) - 1)
+    assert with_production.production_overhead == 0.1
 
 
 def test_bigger_clusters_lose_more() -> None:

@@ -38,8 +38,10 @@ def test_user_mfu_gives_the_napkin_hours(catalog: Catalog) -> None:
     # 6·175e9·300e9 = 3.15e23 FLOPs at 312e12 × 0.5 -> 560,897 GPU-hours.
     assert est.ideal_gpu_hours == pytest.approx(3.15e23 / (312e12 * 0.5) / 3600)
     assert est.ideal_wall_hours == pytest.approx(est.ideal_gpu_hours / 1024)
+    production = catalog.utilization.values[4]  # the fitted production overhead
+    assert 0 < production == est.goodput.production_overhead
     assert est.expected_gpu_hours == pytest.approx(
-        est.ideal_gpu_hours * (1 + est.goodput.overhead_fraction)
+        est.ideal_gpu_hours * (1 + est.goodput.failure_overhead) * (1 + production)
     )
     assert est.program_gpu_hours == pytest.approx(
         est.expected_gpu_hours * PROGRAM_FACTOR * (1 + EVAL_FRACTION)

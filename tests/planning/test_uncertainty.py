@@ -24,6 +24,17 @@ def test_reproducible_and_ordered() -> None:
     assert a.program_gpu_hours.central == pytest.approx(a.gpu_hours.central * 1.5)
 
 
+def test_production_overhead_scales_every_expected_figure() -> None:
+    plain, slower = simulate(case()), simulate(case(production_overhead=0.1))
+    for a, b in (
+        (plain.gpu_hours, slower.gpu_hours),
+        (plain.program_gpu_hours, slower.program_gpu_hours),
+    ):
+        assert (b.low, b.central, b.high) == pytest.approx(
+            (1.1 * a.low, 1.1 * a.central, 1.1 * a.high)
+        )
+
+
 def test_point_price_and_wider_uncertainty() -> None:
     point = simulate(case(price_choices=[2.5], mfu_log_sd=0.05))
     wide = simulate(case(price_choices=[2.5], mfu_log_sd=0.4))

@@ -16,7 +16,7 @@ from flopfolio.cli.options import (
     ParamsOpt,
     PrecisionOpt,
     SeqOpt,
-    print_json,
+    emit,
     shape,
     writable_catalog,
 )
@@ -79,12 +79,7 @@ def calibrate(
         catalog=load_catalog(catalog),
     )  # fmt: skip
     payload = result.to_dict()
-    if as_json:
-        print_json(payload)
-        return
-    from flopfolio.cli.render import render_calibration
-
-    render_calibration(payload)
+    emit(payload, as_json, "render_calibration")
 
 
 @app.command()
@@ -103,12 +98,7 @@ def fit(
 
     target = writable_catalog(catalog) if save else None
     payload = refit(kind, path, load_catalog(catalog), save_to=target)
-    if as_json:
-        print_json(payload)
-        return
-    from flopfolio.cli.render import render_fit
-
-    render_fit(payload)
+    emit(payload, as_json, "render_fit")
 
 
 @app.command()
@@ -161,9 +151,4 @@ def bench(
     )
     result = run_bench(wanted, device=device, sizes=sizes, peaks=peaks).to_dict()
     result["saved_to"] = str(save_benchmark(acc.id if acc else result["device"], result, profile))
-    if as_json:
-        print_json(result)
-        return
-    from flopfolio.cli.render import render_bench
-
-    render_bench(result)
+    emit(result, as_json, "render_bench")

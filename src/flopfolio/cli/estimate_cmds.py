@@ -241,12 +241,7 @@ def validate(
     from flopfolio.validation.runs import validate_file
 
     report = validate_file(kind, path, load_catalog(catalog), leave_one_out=loo).to_dict()
-    if as_json:
-        print_json(report)
-        return
-    from flopfolio.cli.render import render_validation
-
-    render_validation(report)
+    emit(report, as_json, "render_validation")
 
 
 @app.command()
@@ -270,12 +265,7 @@ def capacity(
         from flopfolio.charts import capacity_figure, write_figure
 
         payload["plot"] = str(write_figure(capacity_figure(result), plot))
-    if as_json:
-        print_json(payload)
-        return
-    from flopfolio.cli.render import render_capacity
-
-    render_capacity(payload)
+    emit(payload, as_json, "render_capacity")
 
 
 @app.command()
@@ -312,9 +302,4 @@ def image(
         model=model, gpus=gpu, width_px=width, height_px=height, steps=steps, batch=batch,
         precision=precision, price=price, provider=provider, images=images, catalog=load_catalog(catalog),
     ).to_dict()  # fmt: skip
-    if as_json:
-        print_json(result)
-        return
-    from flopfolio.cli.render import render_images
-
-    render_images(result)
+    emit(result, as_json, "render_images")

@@ -11,7 +11,7 @@ from flopfolio.cli.app import app, import_app  # noqa: F401
 from flopfolio.cli.options import (
     CatalogOpt,
     JsonOpt,
-    print_json,
+    emit,
     writable_catalog,
 )
 
@@ -93,9 +93,4 @@ def import_hf_config(
 
 
 def _report_import(summary: dict[str, Any], as_json: bool) -> None:
-    if as_json:
-        print_json(summary)
-        return
-    from flopfolio.cli.render import render_import
-
-    render_import(summary)
+    emit(summary, as_json, "render_import")

@@ -14,7 +14,7 @@ from flopfolio.cli.options import (
     JsonOpt,
     PriceOpt,
     ProviderOpt,
-    print_json,
+    emit,
 )
 
 
@@ -83,12 +83,7 @@ def contract(
         resale_fraction=resale_fraction, next_gen_month=next_gen_month,
         next_gen_speedup=next_gen_speedup, next_gen_price=next_gen_price, catalog_dir=catalog,
     )  # fmt: skip
-    if as_json:
-        print_json(result)
-        return
-    from flopfolio.cli.render import render_contract
-
-    render_contract(result)
+    emit(result, as_json, "render_contract")
 
 
 @app.command()
@@ -105,12 +100,7 @@ def plan(
     from flopfolio.roadmap import plan_roadmap
 
     result = plan_roadmap(roadmap, catalog=load_catalog(catalog), gap=gap)
-    if as_json:
-        print_json(result)
-        return
-    from flopfolio.cli.render import render_plan
-
-    render_plan(result)
+    emit(result, as_json, "render_plan")
 
 
 @app.command()
@@ -149,12 +139,7 @@ def scale(
         flops=flops, usd=usd, gpu=gpu, price=price, mfu=mfu, available_tokens=available_tokens,
         target_loss=target_loss, inference_tokens=inference_tokens, catalog=load_catalog(catalog),
     )  # fmt: skip
-    if as_json:
-        print_json(result)
-        return
-    from flopfolio.cli.render import render_scale
-
-    render_scale(result)
+    emit(result, as_json, "render_scale")
 
 
 @app.command()
@@ -207,12 +192,7 @@ def threshold(
         finetune_tokens=finetune_tokens, finetune_results=finetune_result or [],
         active_only=active_only, catalog=load_catalog(catalog),
     )  # fmt: skip
-    if as_json:
-        print_json(result)
-        return
-    from flopfolio.cli.render import render_threshold
-
-    render_threshold(result)
+    emit(result, as_json, "render_threshold")
 
 
 @app.command()
@@ -248,9 +228,4 @@ def tco(
         gpu=gpu, gpus=gpus, rent=rent, purchase_price=purchase_price, utilization=utilization,
         usd_per_kwh=usd_per_kwh, pue=pue, depreciation_years=depreciation_years, catalog=load_catalog(catalog),
     )  # fmt: skip
-    if as_json:
-        print_json(result)
-        return
-    from flopfolio.cli.render import render_tco
-
-    render_tco(result)
+    emit(result, as_json, "render_tco")

@@ -69,7 +69,7 @@ def print_json(payload: dict[str, Any]) -> None:
 def emit(
     payload: dict[str, Any], as_json: bool, renderer: str, explain: list[str] | None = None
 ) -> None:
-    """What an estimate command prints: with ``--json`` the payload alone; otherwise the table of
+    """What a command prints: with ``--json`` the payload alone; otherwise the table of
     ``renderer`` (``"render_training"`` in :mod:`flopfolio.cli.render`, or ``"module.function"``
     for another ``flopfolio.cli`` module, imported only here so ``--json`` never loads rich), then
     the derivation when ``explain`` lines are given."""

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from flopfolio.cli.app import pool_app
-from flopfolio.cli.options import JsonOpt, print_json
+from flopfolio.cli.options import JsonOpt, emit, print_json
 
 DbOpt = Annotated[
     str | None,
@@ -46,12 +46,7 @@ def pool_demo(
     from flopfolio.pool.program import run_demo
 
     report = run_demo(database_url, members, months, seed)
-    if as_json:
-        print_json(report)
-        return
-    from flopfolio.cli.render import render_pool_report
-
-    render_pool_report(report)
+    emit(report, as_json, "render_pool_report")
 
 
 @pool_app.command("report")
@@ -60,12 +55,7 @@ def pool_report(database_url: DbOpt = None, as_json: JsonOpt = False) -> None:
     from flopfolio.pool.program import report_from_database
 
     report = report_from_database(database_url)
-    if as_json:
-        print_json(report)
-        return
-    from flopfolio.cli.render import render_pool_report
-
-    render_pool_report(report)
+    emit(report, as_json, "render_pool_report")
 
 
 @pool_app.command("plan")

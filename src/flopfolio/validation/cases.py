@@ -131,8 +131,9 @@ def _setup(row: dict[str, str]) -> tuple[Recompute | None, bool] | str:
     shipped = run_setups().get(row.get("name", ""), {})
     recompute = (row.get("recompute") or shipped.get("recompute") or "").strip().lower()
     basis = (row.get("chip_hours_basis") or shipped.get("chip_hours_basis") or "whole_run").strip()
-    if recompute and recompute not in {r.value for r in Recompute}:
-        return f"recompute {recompute!r} is not one of none, selective, full"
+    choices = [r.value for r in Recompute]
+    if recompute and recompute not in choices:
+        return f"recompute {recompute!r} is not one of {', '.join(choices)}"
     if basis not in CHIP_HOURS_BASES:
         return f"chip_hours_basis {basis!r} is not one of {', '.join(CHIP_HOURS_BASES)}"
     return (Recompute(recompute) if recompute else None), basis == "steady_state"
