@@ -19,7 +19,7 @@ from typing import IO
 
 import pytest
 
-from flopfolio.service.live import wait_until_up
+from flopfolio.service.live import stop_process, wait_until_up
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -104,12 +104,7 @@ class Server:
             self.process.wait(timeout=30)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        stop_process(self.process, self.kill)
 
 
 def bootstrap(db_url: str) -> str:

@@ -28,7 +28,6 @@ from flopfolio.cli.options import (
     SeqOpt,
     VocabOpt,
     emit,
-    print_json,
     shape,
 )
 
@@ -175,12 +174,7 @@ def gpus(catalog: CatalogOpt = None, as_json: JsonOpt = False) -> None:
     from flopfolio.catalog.views import accelerator_dicts
 
     rows = accelerator_dicts(load_catalog(catalog))
-    if as_json:
-        print_json({"catalog_version": CATALOG_VERSION, "accelerators": rows})
-        return
-    from flopfolio.cli.render import render_gpus
-
-    render_gpus(rows)
+    emit({"catalog_version": CATALOG_VERSION, "accelerators": rows}, as_json, "render_gpus")
 
 
 @app.command()
@@ -203,12 +197,8 @@ def prices(
     cat = load_catalog(catalog)
     offers = cat.find_offers(gpu, provider=provider, term=term, include_historical=history)
     rows = offer_dicts(offers)
-    if as_json:
-        print_json({"offers": rows, "providers": sorted({r["provider"] for r in rows})})
-        return
-    from flopfolio.cli.render import render_prices
-
-    render_prices(rows)
+    payload = {"offers": rows, "providers": sorted({r["provider"] for r in rows})}
+    emit(payload, as_json, "render_prices")
 
 
 @app.command()
@@ -218,12 +208,7 @@ def models(catalog: CatalogOpt = None, as_json: JsonOpt = False) -> None:
     from flopfolio.catalog.views import preset_dicts
 
     rows = preset_dicts(load_catalog(catalog))
-    if as_json:
-        print_json({"models": rows})
-        return
-    from flopfolio.cli.render import render_models
-
-    render_models(rows)
+    emit({"models": rows}, as_json, "render_models")
 
 
 @app.command()

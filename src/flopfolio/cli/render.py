@@ -132,7 +132,8 @@ def _rate(tflops: float | None) -> str:
     return "—" if tflops is None else f"{tflops:,.0f}"
 
 
-def render_gpus(rows: list[dict[str, Any]]) -> None:
+def render_gpus(payload: dict[str, Any]) -> None:
+    rows = payload["accelerators"]
     table = Table(title=f"Accelerators ({len(rows)})", title_justify="left")
     for column in ("id", "vendor", "GiB", "GB/s", "bf16/fp16", "fp8", "fp4", "TDP W", "as of"):
         table.add_column(column, justify="right" if column not in ("id", "vendor") else "left")
@@ -151,7 +152,8 @@ def render_gpus(rows: list[dict[str, Any]]) -> None:
     )
 
 
-def render_prices(rows: list[dict[str, Any]]) -> None:
+def render_prices(payload: dict[str, Any]) -> None:
+    rows = payload["offers"]
     table = Table(title=f"Offers ({len(rows)}), cheapest first", title_justify="left")
     for column in ("accelerator", "provider", "region", "term", "$/GPU-h", "instance", "as of"):
         table.add_column(column, justify="right" if column == "$/GPU-h" else "left")
@@ -163,7 +165,8 @@ def render_prices(rows: list[dict[str, Any]]) -> None:
     console.print(table)
 
 
-def render_models(rows: list[dict[str, Any]]) -> None:
+def render_models(payload: dict[str, Any]) -> None:
+    rows = payload["models"]
     table = Table(title=f"Model presets ({len(rows)})", title_justify="left")
     for column in ("id", "architecture", "params", "active", "attention", "layers", "hidden"):
         table.add_column(column)

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,19 @@ def wait_until_up(base_url: str, seconds: float = 60.0) -> bool:
         except httpx.HTTPError:
             time.sleep(0.2)
     return False
+
+
+def stop_process(
+    process: subprocess.Popen[bytes] | None, kill: Callable[[], None] | None = None
+) -> None:
+    """Terminate a server process and wait for it; past 30 s, ``kill()`` it (or SIGKILL it)."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        (kill or process.kill)()
 
 
 def find_chromium() -> str | None:
@@ -97,9 +111,4 @@ class LiveApp:
         return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        stop_process(self.process)
