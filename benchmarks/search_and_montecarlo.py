@@ -16,7 +16,7 @@ from flopfolio.perf.parallel import RunShape
 from flopfolio.perf.step_time import StepConstants
 from flopfolio.perf.utilization import search
 from flopfolio.planning.uncertainty import RunUncertainty, simulate
-from flopfolio.workload.precision import Precision
+from flopfolio.specs.precision import Precision
 
 
 def timed(fn: Callable[[], object], repeats: int) -> float:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from flopfolio.workload.transformer import FeedForward, TransformerSpec
+from flopfolio.specs.transformer import FeedForward, TransformerSpec
 
 
 @st.composite

@@ -7,7 +7,7 @@ import pytest
 
 from flopfolio.catalog.catalog import Catalog
 from flopfolio.errors import UnknownAcceleratorError, UnsupportedPrecisionError
-from flopfolio.workload.precision import Precision
+from flopfolio.specs.precision import Precision
 from tests.conftest import shared_file
 
 

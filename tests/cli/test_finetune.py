@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flopfolio.finetune_plan import plan_rl
+from flopfolio.api.finetune_plan import plan_rl
 from tests.cli.helpers import run_cli, run_json
 
 RTX_4090_BF16 = 165.2e12  # dense bf16 with fp32 accumulate, catalog row (Ada whitepaper)

@@ -4,7 +4,7 @@ import pytest
 
 from flopfolio.catalog.catalog import Catalog
 from flopfolio.economics.raw_compute import raw_inference_cost_usd
-from flopfolio.workload.precision import Precision
+from flopfolio.specs.precision import Precision
 
 
 def a100_2023_prices(catalog: Catalog) -> list[float]:

@@ -12,8 +12,8 @@ from flopfolio.perf.inference import (
     ServingPrecision,
     estimate_inference,
 )
-from flopfolio.workload.precision import Precision
-from flopfolio.workload.transformer import TransformerSpec
+from flopfolio.specs.precision import Precision
+from flopfolio.specs.transformer import TransformerSpec
 
 K = InferenceConstants(0.5, 0.8, 0.0)
 

@@ -9,11 +9,11 @@ from flopfolio.catalog.catalog import Catalog
 from flopfolio.perf.parallel import RunShape, enumerate_configs, fits
 from flopfolio.perf.step_time import StepConstants
 from flopfolio.perf.utilization import ParallelPlan, search
+from flopfolio.specs.precision import Precision
+from flopfolio.specs.transformer import FeedForward, TransformerSpec
 from flopfolio.units import GIB
 from flopfolio.workload.flops import training_flops
 from flopfolio.workload.memory import Recompute
-from flopfolio.workload.precision import Precision
-from flopfolio.workload.transformer import FeedForward, TransformerSpec
 
 MEGATRON_1T = TransformerSpec(
     name="megatron-1t", layers=128, hidden=25600, heads=160, ffn_hidden=102400, vocab=51200,

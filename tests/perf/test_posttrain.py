@@ -5,7 +5,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from flopfolio.catalog.catalog import Catalog, load_catalog
-from flopfolio.economics.band import Band
 from flopfolio.errors import InfeasiblePlanError, InvalidSpecError
 from flopfolio.perf.batch_job import batch_job
 from flopfolio.perf.inference import InferenceConstants, estimate_inference
@@ -16,6 +15,7 @@ from flopfolio.perf.posttrain import (
     estimate_rl,
     synthetic_data_cost,
 )
+from flopfolio.specs.band import Band
 from flopfolio.workload.finetune import FinetuneMethod, LoraConfig, finetune_flops
 from flopfolio.workload.flops import inference_flops_per_token
 

@@ -8,7 +8,7 @@ import pytest
 from flopfolio.catalog.catalog import Catalog
 from flopfolio.perf.parallel import RunShape, enumerate_configs
 from flopfolio.perf.step_time import StepConstants, mfu, ring_seconds, step_parts, step_seconds
-from flopfolio.workload.precision import Precision
+from flopfolio.specs.precision import Precision
 
 
 def test_ring_inside_a_node(catalog: Catalog) -> None:

@@ -11,9 +11,9 @@ from flopfolio.errors import InvalidSpecError, UnsupportedPrecisionError
 from flopfolio.perf.goodput import EVAL_FRACTION, PROGRAM_FACTOR
 from flopfolio.perf.step_time import StepConstants
 from flopfolio.perf.training import estimate_training
+from flopfolio.specs.precision import Precision
+from flopfolio.specs.transformer import TransformerSpec
 from flopfolio.workload.memory import Recompute
-from flopfolio.workload.precision import Precision
-from flopfolio.workload.transformer import TransformerSpec
 from tests.strategies import param_counts, token_counts
 
 

@@ -5,6 +5,8 @@ import pytest
 
 from flopfolio.catalog.catalog import Catalog
 from flopfolio.errors import InvalidSpecError
+from flopfolio.specs.precision import Precision
+from flopfolio.specs.transformer import FeedForward, TransformerSpec
 from flopfolio.units import GIB
 from flopfolio.workload.finetune import (
     NF4_BITS_PER_PARAM,
@@ -21,8 +23,6 @@ from flopfolio.workload.finetune import (
     lora_params,
 )
 from flopfolio.workload.flops import attention_flops_per_token_forward, inference_flops_per_token
-from flopfolio.workload.precision import Precision
-from flopfolio.workload.transformer import FeedForward, TransformerSpec
 
 QLORA, LORA, FULL = FinetuneMethod.QLORA, FinetuneMethod.LORA, FinetuneMethod.FULL
 

@@ -2,6 +2,7 @@
 
 import pytest
 
+from flopfolio.specs.transformer import FeedForward, TransformerSpec
 from flopfolio.workload.flops import (
     FlopConvention,
     inference_flops_per_token,
@@ -9,7 +10,6 @@ from flopfolio.workload.flops import (
     napkin_training_flops,
     training_flops,
 )
-from flopfolio.workload.transformer import FeedForward, TransformerSpec
 
 A100_PEAK = 312e12  # seed 002: "The A100 has a nominal performance of 312 TFLOPS"
 

@@ -24,6 +24,7 @@ from flopfolio.errors import (
     UnknownModelError,
     UnsupportedPrecisionError,
 )
+from flopfolio.specs.precision import Precision
 from flopfolio.units import GIB
 from flopfolio.workload.images import (
     ACTIVATION_BYTES_PER_PIXEL,
@@ -36,7 +37,6 @@ from flopfolio.workload.images import (
     image_flops,
     vae_decode_flops,
 )
-from flopfolio.workload.precision import Precision
 
 
 @pytest.fixture(scope="module")

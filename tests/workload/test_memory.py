@@ -2,6 +2,8 @@
 
 import pytest
 
+from flopfolio.specs.precision import Precision
+from flopfolio.specs.transformer import TransformerSpec
 from flopfolio.units import GIB
 from flopfolio.workload.memory import (
     Recompute,
@@ -10,8 +12,6 @@ from flopfolio.workload.memory import (
     training_state_bytes,
     weights_gib,
 )
-from flopfolio.workload.precision import Precision
-from flopfolio.workload.transformer import TransformerSpec
 
 
 def test_seed_fp32_weights_and_training_state() -> None:

@@ -5,7 +5,7 @@ from hypothesis import given
 
 from flopfolio.catalog.catalog import Catalog
 from flopfolio.errors import InvalidSpecError
-from flopfolio.workload.transformer import Attention, MLAShape, TransformerSpec
+from flopfolio.specs.transformer import Attention, MLAShape, TransformerSpec
 from tests.strategies import transformer_specs
 
 

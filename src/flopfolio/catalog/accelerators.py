@@ -13,7 +13,7 @@ from flopfolio.errors import (
     UnsupportedPrecisionError,
     close_matches,
 )
-from flopfolio.workload.precision import Precision
+from flopfolio.specs.precision import Precision
 
 _RATE_COLUMNS = {
     Precision.FP32: "fp32_tflops",

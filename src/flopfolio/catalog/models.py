@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from flopfolio.catalog._rows import Row, parse_as_of
 from flopfolio.errors import CatalogError
-from flopfolio.workload.transformer import FeedForward, MLAShape, TransformerSpec
+from flopfolio.specs.transformer import FeedForward, MLAShape, TransformerSpec
 
 TRANSFORMER_ARCHITECTURES = ("dense", "moe")
 IMAGE_ARCHITECTURES = ("diffusion_unet", "diffusion_transformer")

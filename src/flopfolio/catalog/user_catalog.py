@@ -16,7 +16,7 @@ from pathlib import Path
 from flopfolio.catalog.api_prices import ApiPrice
 from flopfolio.catalog.offers import Offer
 from flopfolio.catalog.utilization import FIT_COLUMNS
-from flopfolio.workload.transformer import TransformerSpec
+from flopfolio.specs.transformer import TransformerSpec
 
 OFFER_COLUMNS = (
     "provider", "accelerator_id", "region", "term", "usd_per_gpu_hour", "instance_type",

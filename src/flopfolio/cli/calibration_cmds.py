@@ -58,7 +58,7 @@ def calibrate(
     as_json: JsonOpt = False,
 ) -> None:
     """Fit the utilization to a run you measured and save it in your calibration profile."""
-    from flopfolio.calibrate import calibrate as run_calibration
+    from flopfolio.api.calibrate import calibrate as run_calibration
     from flopfolio.catalog.catalog import load_catalog
     from flopfolio.errors import InvalidSpecError
     from flopfolio.perf.calibration import read_training_log
@@ -127,11 +127,11 @@ def bench(
     as_json: JsonOpt = False,
 ) -> None:
     """Measure this machine's accelerator: matmul TFLOP/s, memory bandwidth, a training step's MFU."""
-    from flopfolio.bench import BenchSizes, gemm_fit_report, run_bench
+    from flopfolio.api.bench import BenchSizes, gemm_fit_report, run_bench
     from flopfolio.catalog.catalog import load_catalog
     from flopfolio.catalog.profiles import save_benchmark
     from flopfolio.perf.step_time import StepConstants
-    from flopfolio.workload.precision import Precision
+    from flopfolio.specs.precision import Precision
 
     cat = load_catalog(catalog)
     acc = cat.accelerator(gpu) if gpu else None

@@ -78,8 +78,8 @@ def train(
 ) -> None:
     """Estimate a training run: the parallel configuration, MFU, and the ideal run, expected run
     (failures, restarts) and program (test runs, ablations) in GPU-hours, days and dollars."""
+    from flopfolio.api.estimates import estimate_training_run
     from flopfolio.catalog.catalog import load_catalog
-    from flopfolio.estimates import estimate_training_run
     from flopfolio.units import parse_fraction
 
     result = estimate_training_run(
@@ -152,8 +152,8 @@ def infer(
     explain: ExplainOpt = False,
 ) -> None:
     """Estimate one serving replica: TTFT, time per token, throughput, memory, $ per 1M tokens."""
+    from flopfolio.api.estimates import estimate_serving
     from flopfolio.catalog.catalog import load_catalog
-    from flopfolio.estimates import estimate_serving
     from flopfolio.units import parse_fraction
 
     result = estimate_serving(
@@ -242,7 +242,7 @@ def capacity(
     as_json: JsonOpt = False,
 ) -> None:
     """Plan serving capacity for a demand curve: policies, accelerators and a hosted API compared."""
-    from flopfolio.capacity_plan import load_workload, plan_capacity
+    from flopfolio.api.capacity_plan import load_workload, plan_capacity
     from flopfolio.catalog.catalog import load_catalog
 
     result = plan_capacity(
@@ -250,7 +250,7 @@ def capacity(
     )
     payload = result.to_dict()
     if plot is not None:
-        from flopfolio.charts import capacity_figure, write_figure
+        from flopfolio.charts.capacity_chart import capacity_figure, write_figure
 
         payload["plot"] = str(write_figure(capacity_figure(result), plot))
     emit(payload, as_json, "render_capacity")
@@ -283,8 +283,8 @@ def image(
     as_json: JsonOpt = False,
 ) -> None:
     """Which card for an image model: seconds per image, images per hour, memory, $ per 1,000 images."""
+    from flopfolio.api.image_plan import compare_image_serving
     from flopfolio.catalog.catalog import load_catalog
-    from flopfolio.image_plan import compare_image_serving
 
     result = compare_image_serving(
         model=model, gpus=gpu, width_px=width, height_px=height, steps=steps, batch=batch,

@@ -74,7 +74,7 @@ def contract(
 ) -> None:
     """What a job costs under a contract, the multiplier when the term outlasts the need, and what
     a next generation strands."""
-    from flopfolio.contracts import price_contract
+    from flopfolio.api.contract_quote import price_contract
 
     result = price_contract(
         gpu=gpu, gpus=gpus, price=price, provider=provider, usage_months=usage_months or months,
@@ -96,8 +96,8 @@ def plan(
     as_json: JsonOpt = False,
 ) -> None:
     """Optimise procurement for a roadmap: offers × terms × start months × quantities (MILP)."""
+    from flopfolio.api.roadmap import plan_roadmap
     from flopfolio.catalog.catalog import load_catalog
-    from flopfolio.roadmap import plan_roadmap
 
     result = plan_roadmap(roadmap, catalog=load_catalog(catalog), gap=gap)
     emit(result, as_json, "render_plan")
@@ -132,8 +132,8 @@ def scale(
 ) -> None:
     """Compute-optimal parameters and tokens for a budget (Chinchilla-family laws), and
     inference-aware sizing."""
+    from flopfolio.api.budget_sizing import scale_budget
     from flopfolio.catalog.catalog import load_catalog
-    from flopfolio.scale import scale_budget
 
     result = scale_budget(
         flops=flops, usd=usd, gpu=gpu, price=price, mfu=mfu, available_tokens=available_tokens,
@@ -183,8 +183,8 @@ def threshold(
     as_json: JsonOpt = False,
 ) -> None:
     """Which regulatory compute thresholds a model (base + fine-tunes) crosses, in FLOPs and dollars."""
+    from flopfolio.api.threshold_check import check_model
     from flopfolio.catalog.catalog import load_catalog
-    from flopfolio.threshold import check_model
 
     result = check_model(
         base_flops=base_flops, base_cost_usd=base_cost_usd, base_params=base_params, base_tokens=base_tokens,
@@ -221,8 +221,8 @@ def tco(
 ) -> None:
     """Rent or own: owned cost per GPU-hour (capex, power, space, staff), break-even utilization,
     and the spend above which owning a data center pays."""
+    from flopfolio.api.rent_or_own import total_cost_of_ownership
     from flopfolio.catalog.catalog import load_catalog
-    from flopfolio.tco import total_cost_of_ownership
 
     result = total_cost_of_ownership(
         gpu=gpu, gpus=gpus, rent=rent, purchase_price=purchase_price, utilization=utilization,

@@ -69,8 +69,8 @@ def finetune(
 ) -> None:
     """Estimate a fine-tune: does it fit on one 24 GB card, one 80 GB card, one node (and if not,
     what would), then hours and dollars on the fewest GPUs that hold it."""
+    from flopfolio.api.finetune_plan import plan_finetune
     from flopfolio.catalog.catalog import load_catalog
-    from flopfolio.finetune_plan import plan_finetune
 
     result, lines = plan_finetune(
         model=model, gpu=gpu, method=method, tokens=tokens, params=params, gpus=gpus, rank=rank,
@@ -94,8 +94,8 @@ def posttrain_rl(
 ) -> None:
     """Estimate an RL run: rollout (serving model), scoring and update (training model) — time
     and dollars by phase, on one pool or two."""
+    from flopfolio.api.finetune_plan import plan_rl
     from flopfolio.catalog.catalog import load_catalog
-    from flopfolio.finetune_plan import plan_rl
 
     result, lines, _ = plan_rl(
         run_file, samples_per_prompt=samples_per_prompt, catalog=load_catalog(catalog)
@@ -121,8 +121,8 @@ def posttrain_synthetic(
     explain: ExplainOpt = False,
 ) -> None:
     """Synthetic data: generating tokens self-hosted against a hosted API, and the cheaper one."""
+    from flopfolio.api.finetune_plan import plan_synthetic
     from flopfolio.catalog.catalog import load_catalog
-    from flopfolio.finetune_plan import plan_synthetic
 
     result = plan_synthetic(
         tokens=tokens, model=model, gpu=gpu, api=api, prompt_ratio=prompt_ratio, price=price,

@@ -9,7 +9,7 @@ import typer
 from flopfolio.cli.app import app
 from flopfolio.cli.options import CatalogOpt, JsonOpt, ProviderOpt, emit
 from flopfolio.cli.pool_cmds import DbOpt
-from flopfolio.compare import DEFAULT_COMPARE_MFU
+from flopfolio.economics.compare import DEFAULT_COMPARE_MFU
 
 
 @app.command()
@@ -31,7 +31,7 @@ def compare(
 ) -> None:
     """Accelerators side by side: memory, peak, cheapest price, USD per effective PFLOP-hour."""
     from flopfolio.catalog.catalog import load_catalog
-    from flopfolio.compare import CompareFilter, compare_accelerators
+    from flopfolio.economics.compare import CompareFilter, compare_accelerators
     from flopfolio.units import parse_fraction
 
     where = CompareFilter(

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flopfolio.catalog.offers import Offer, require_provider
-from flopfolio.economics.band import Band
 from flopfolio.errors import UnknownProviderError
+from flopfolio.specs.band import Band
 from flopfolio.units import check_positive
 
 

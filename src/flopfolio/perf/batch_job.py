@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flopfolio.economics.band import Band
 from flopfolio.perf.inference import InferenceEstimate, InferencePoint
+from flopfolio.specs.band import Band
 from flopfolio.units import check_positive
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 
 from flopfolio.catalog.accelerators import Accelerator
+from flopfolio.specs.precision import Precision
+from flopfolio.specs.transformer import TransformerSpec
 from flopfolio.workload.flops import napkin_training_flops
-from flopfolio.workload.precision import Precision
-from flopfolio.workload.transformer import TransformerSpec
 
 # Pre-training runs are usually sized to finish in about a month (LLaMA-65B: 21 days on 2,048;
 # Llama 3 405B: ~54 days on 16,384; BLOOM: 118 days on 384).

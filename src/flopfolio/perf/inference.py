@@ -37,13 +37,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flopfolio.catalog.accelerators import Accelerator
-from flopfolio.economics.band import Band
 from flopfolio.errors import InvalidSpecError
+from flopfolio.specs.band import Band
+from flopfolio.specs.precision import Precision
+from flopfolio.specs.transformer import TransformerSpec
 from flopfolio.units import GIB, check_positive
 from flopfolio.workload.flops import FlopCount, inference_flops_per_token
 from flopfolio.workload.memory import kv_cache_bytes_per_token
-from flopfolio.workload.precision import Precision
-from flopfolio.workload.transformer import TransformerSpec
 
 USABLE_MEMORY_FRACTION = 0.90  # the rest: activations, CUDA graphs, fragmentation
 MAX_BATCH = 1 << 16

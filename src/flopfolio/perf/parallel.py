@@ -29,10 +29,10 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from flopfolio.specs.precision import Precision
+from flopfolio.specs.transformer import TransformerSpec
 from flopfolio.units import GIB
 from flopfolio.workload.memory import Recompute, Sharding, training_state_bytes
-from flopfolio.workload.precision import Precision
-from flopfolio.workload.transformer import TransformerSpec
 
 if TYPE_CHECKING:
     import numpy as np

@@ -44,10 +44,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flopfolio.catalog.accelerators import Accelerator
-from flopfolio.economics.band import Band
 from flopfolio.errors import InfeasiblePlanError, InvalidSpecError
 from flopfolio.perf.batch_job import batch_job
 from flopfolio.perf.inference import InferenceConstants, estimate_inference
+from flopfolio.specs.band import Band
+from flopfolio.specs.precision import Precision
+from flopfolio.specs.transformer import TransformerSpec
 from flopfolio.units import check_positive
 from flopfolio.workload.finetune import (
     FinetuneFlops,
@@ -59,8 +61,6 @@ from flopfolio.workload.finetune import (
     fits_on,
 )
 from flopfolio.workload.flops import inference_flops_per_token
-from flopfolio.workload.precision import Precision
-from flopfolio.workload.transformer import TransformerSpec
 
 DEFAULT_MFU = {FinetuneMethod.FULL: 0.40, FinetuneMethod.LORA: 0.35, FinetuneMethod.QLORA: 0.25}
 MFU_BAND = 0.25  # ± on the hours

@@ -48,8 +48,8 @@ from typing import TYPE_CHECKING
 
 from flopfolio.catalog.accelerators import Accelerator
 from flopfolio.perf.parallel import ConfigGrid, RunShape
+from flopfolio.specs.precision import Precision
 from flopfolio.workload.flops import attention_flops_per_token_forward, training_flops
-from flopfolio.workload.precision import Precision
 
 if TYPE_CHECKING:
     from flopfolio.perf.parallel import Array

@@ -8,7 +8,7 @@
 3. **Program**: the expected run plus evaluations and the test runs and ablations around it.
 
 Ranges come from :mod:`flopfolio.planning.uncertainty`. When only a parameter count is known,
-the parallelism and memory use a nominal shape (:func:`~flopfolio.workload.transformer.nominal_shape`)
+the parallelism and memory use a nominal shape (:func:`~flopfolio.specs.transformer.nominal_shape`)
 and the FLOPs stay the napkin count.
 """
 
@@ -23,11 +23,11 @@ from flopfolio.perf.goodput import EVAL_FRACTION, PROGRAM_FACTOR, Goodput, goodp
 from flopfolio.perf.parallel import RunShape
 from flopfolio.perf.step_time import StepConstants
 from flopfolio.perf.utilization import ClusterPoint, ParallelPlan, SearchResult, pareto_gpus, search
+from flopfolio.specs.precision import Precision
+from flopfolio.specs.transformer import TransformerSpec, nominal_shape
 from flopfolio.units import check_positive
 from flopfolio.workload.flops import FlopCount, napkin_training_flops, training_flops
 from flopfolio.workload.memory import Recompute
-from flopfolio.workload.precision import Precision
-from flopfolio.workload.transformer import TransformerSpec, nominal_shape
 
 USER_MFU_LOG_SD = 0.10  # a measured --mfu: about ±10%
 PROFILE_MFU_LOG_SD = 0.05  # a calibration profile fitted on the user's own runs

@@ -20,8 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from flopfolio.economics.band import Band
 from flopfolio.perf.goodput import FAILURES_PER_GPU_HOUR, RESTART_HOURS, overhead_fraction
+from flopfolio.specs.band import Band
 
 LOW_PERCENTILE, HIGH_PERCENTILE = 5.0, 95.0
 FAILURE_RATE_LOG_SD = 0.5

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flopfolio.catalog.accelerators import Accelerator
 from flopfolio.economics.pricing import PriceChoice
+from flopfolio.specs.transformer import TransformerSpec
+
+
+@dataclass(frozen=True, slots=True)
+class ModelChoice:
+    """The model a result is about, as the user named it (made by
+    :func:`flopfolio.api.model_input.choose_model`)."""
+
+    spec: TransformerSpec
+    description: str  # e.g. "preset llama-2-70b (Touvron et al. 2023, as of 2023-07-18)"
+    source: str = ""
+    image_model: bool = False
 
 
 def price_dict(choice: PriceChoice | None) -> dict[str, Any]:

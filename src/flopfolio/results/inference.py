@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flopfolio.economics.band import Band
 from flopfolio.economics.pricing import PriceChoice
-from flopfolio.model_input import ModelChoice
 from flopfolio.perf.batch_job import BatchJob
 from flopfolio.perf.inference import InferenceEstimate
-from flopfolio.results.common import accelerator_dict, price_dict
+from flopfolio.results.common import ModelChoice, accelerator_dict, price_dict
+from flopfolio.specs.band import Band
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,13 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flopfolio.economics.band import Band
 from flopfolio.economics.pricing import PriceChoice
-from flopfolio.model_input import ModelChoice
 from flopfolio.perf.goodput import FAILURES_PER_GPU_HOUR, RESTART_HOURS
 from flopfolio.perf.training import TrainingEstimate
 from flopfolio.planning.uncertainty import HIGH_PERCENTILE, LOW_PERCENTILE, RunBands
-from flopfolio.results.common import accelerator_dict, price_dict
+from flopfolio.results.common import ModelChoice, accelerator_dict, price_dict
+from flopfolio.specs.band import Band
 from flopfolio.workload.memory import training_state_bytes
 
 

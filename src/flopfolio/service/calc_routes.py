@@ -14,13 +14,18 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from flopfolio.catalog.catalog import load_catalog
-from flopfolio.compare import DEFAULT_COMPARE_MFU, MIN_MFU, CompareFilter, compare_accelerators
-from flopfolio.figures import (
+from flopfolio.charts.page_figures import (
     as_json,
     break_even_figure,
     compare_figure,
     plan_figure,
     training_offers_figure,
+)
+from flopfolio.economics.compare import (
+    DEFAULT_COMPARE_MFU,
+    MIN_MFU,
+    CompareFilter,
+    compare_accelerators,
 )
 from flopfolio.workload.memory import Recompute
 
@@ -91,8 +96,8 @@ async def options() -> dict[str, Any]:
 @router.post("/calc/train")
 def train(body: TrainBody) -> dict[str, Any]:
     """``flopfolio train --json``, the run's cost on every current offer, and the derivation."""
-    from flopfolio.estimates import estimate_training_run
-    from flopfolio.offer_ranking import rank_training_offers
+    from flopfolio.api.estimates import estimate_training_run
+    from flopfolio.economics.offer_ranking import rank_training_offers
 
     cat = load_catalog()
     result = estimate_training_run(
@@ -118,10 +123,10 @@ def train(body: TrainBody) -> dict[str, Any]:
 @router.post("/calc/serve")
 def serve(body: ServeBody) -> dict[str, Any]:
     """``flopfolio capacity --json`` for the workload, with its capacity and break-even charts."""
-    from flopfolio.capacity_plan import break_even_curve, parse_workload, plan_capacity
-    from flopfolio.charts import capacity_figure
+    from flopfolio.api.capacity_plan import break_even_curve, parse_workload, plan_capacity
+    from flopfolio.api.yaml_input import read_yaml_text
+    from flopfolio.charts.capacity_chart import capacity_figure
     from flopfolio.errors import InvalidSpecError
-    from flopfolio.yaml_input import read_yaml_text
 
     if (body.workload is None) == (body.yaml is None):
         raise InvalidSpecError(
@@ -178,7 +183,7 @@ def offers(
 @router.post("/calc/plan")
 def plan(body: PlanBody) -> dict[str, Any]:
     """``flopfolio plan --json`` for a roadmap typed or uploaded on the page."""
-    from flopfolio.roadmap import plan_roadmap_text
+    from flopfolio.api.roadmap import plan_roadmap_text
 
     result = plan_roadmap_text(body.yaml, catalog=load_catalog(), gap=body.gap)
     return {"plan": result, "chart": as_json(plan_figure(result))}

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from flopfolio.figures import as_json, member_figure, pool_figure
+from flopfolio.charts.page_figures import as_json, member_figure, pool_figure
 from flopfolio.pool.program import member_dashboard, program_dashboard, program_savings
 from flopfolio.service.auth import CurrentPrincipal, Operator, scope
 from flopfolio.service.deps import ReadRepo, WriteRepo

@@ -28,9 +28,9 @@ from flopfolio.catalog.accelerators import Accelerator
 from flopfolio.catalog.catalog import Catalog
 from flopfolio.errors import FlopfolioError, InvalidSpecError
 from flopfolio.perf.defaults import default_global_batch_tokens, default_gpus, default_seq_len
+from flopfolio.specs.precision import Precision
+from flopfolio.specs.transformer import FeedForward, TransformerSpec
 from flopfolio.workload.memory import Recompute
-from flopfolio.workload.precision import Precision
-from flopfolio.workload.transformer import FeedForward, TransformerSpec
 
 
 def number(row: dict[str, str], column: str) -> float | None:

@@ -83,11 +83,11 @@ from enum import StrEnum
 from typing import Protocol
 
 from flopfolio.errors import InvalidSpecError
+from flopfolio.specs.precision import Precision
+from flopfolio.specs.transformer import FeedForward, TransformerSpec, nominal_shape
 from flopfolio.units import GIB, check_positive
 from flopfolio.workload.flops import attention_flops_per_token_forward, inference_flops_per_token
 from flopfolio.workload.memory import Recompute, activation_bytes_per_layer, training_state_bytes
-from flopfolio.workload.precision import Precision
-from flopfolio.workload.transformer import FeedForward, TransformerSpec, nominal_shape
 
 NF4_BITS_PER_PARAM = 4.0 + 8.0 / 64 + 32.0 / (64 * 256)  # QLoRA §3: 4.127 with double quantization
 FROZEN_BYTES_PER_PARAM = 2.0  # bf16 frozen base (LoRA), and QLoRA's unquantized layers

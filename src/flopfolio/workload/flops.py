@@ -24,8 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from flopfolio.specs.transformer import TransformerSpec
 from flopfolio.units import check_positive
-from flopfolio.workload.transformer import TransformerSpec
 
 
 class FlopConvention(StrEnum):

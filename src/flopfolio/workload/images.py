@@ -62,8 +62,8 @@ from dataclasses import dataclass
 from flopfolio.catalog.accelerators import Accelerator
 from flopfolio.catalog.image_models import ImageModel
 from flopfolio.errors import InvalidSpecError
+from flopfolio.specs.precision import Precision
 from flopfolio.units import GIB, check_positive
-from flopfolio.workload.precision import Precision
 
 DEFAULT_IMAGE_COMPUTE_EFFICIENCY = 0.40
 DEFAULT_EMBEDDING_EFFICIENCY = 0.50

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from flopfolio.errors import InvalidSpecError, unknown_choice
+from flopfolio.specs.precision import Precision
+from flopfolio.specs.transformer import TransformerSpec
 from flopfolio.units import GIB
-from flopfolio.workload.precision import Precision
-from flopfolio.workload.transformer import TransformerSpec
 
 
 class Recompute(StrEnum):

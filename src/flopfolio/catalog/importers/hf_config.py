@@ -12,7 +12,7 @@ from typing import Any
 
 from flopfolio.catalog.importers import read_json_object
 from flopfolio.errors import CatalogError
-from flopfolio.workload.transformer import FeedForward, MLAShape, TransformerSpec
+from flopfolio.specs.transformer import FeedForward, MLAShape, TransformerSpec
 
 _ALIASES: dict[str, tuple[str, ...]] = {
     "layers": ("num_hidden_layers", "n_layer", "num_layers", "n_layers"),

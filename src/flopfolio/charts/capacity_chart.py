@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flopfolio.capacity_plan import CapacityResult
+from flopfolio.api.capacity_plan import CapacityResult
 from flopfolio.errors import InvalidSpecError
 
 POLICY_COLOURS = {

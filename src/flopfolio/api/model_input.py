@@ -3,26 +3,19 @@ optional shape flags) into one :class:`TransformerSpec`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 from flopfolio.catalog.catalog import Catalog
 from flopfolio.errors import InvalidSpecError
+from flopfolio.results.common import ModelChoice
+from flopfolio.specs.transformer import FeedForward, TransformerSpec
 from flopfolio.units import parse_count
-from flopfolio.workload.transformer import FeedForward, TransformerSpec
 
 SHAPE_FIELDS = {f.name for f in fields(TransformerSpec)} - {
     "name", "params_override", "active_params_override", "extra", "mla",
 }  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class ModelChoice:
-    spec: TransformerSpec
-    description: str  # e.g. "preset llama-2-70b (Touvron et al. 2023, as of 2023-07-18)"
-    source: str = ""
-    image_model: bool = False
 
 
 def choose_model(

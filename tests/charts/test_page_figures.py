@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from flopfolio.figures import plan_figure, pool_figure, training_offers_figure
+from flopfolio.api.roadmap import plan_roadmap
+from flopfolio.charts.page_figures import plan_figure, pool_figure, training_offers_figure
 from flopfolio.pool.dashboard import program_timeline
 from flopfolio.pool.domain import Allocation, AllocationKind, Contract
-from flopfolio.roadmap import plan_roadmap
 
 ROOT = Path(__file__).parents[2]
 

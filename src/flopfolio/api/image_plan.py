@@ -15,9 +15,9 @@ from flopfolio.catalog.catalog import Catalog, load_catalog
 from flopfolio.catalog.image_models import find_image_model, load_image_models
 from flopfolio.economics.pricing import PriceChoice, choose_price
 from flopfolio.errors import InvalidSpecError, UnsupportedPrecisionError
+from flopfolio.specs.precision import Precision
 from flopfolio.units import parse_count, parse_price
 from flopfolio.workload.images import ImageServingEstimate, estimate_image_serving
-from flopfolio.workload.precision import Precision
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from flopfolio.api.model_input import choose_model
 from flopfolio.catalog.catalog import Catalog, load_catalog
 from flopfolio.catalog.profiles import load_profile
 from flopfolio.economics.pricing import PriceChoice, choose_price
-from flopfolio.model_input import choose_model
 from flopfolio.perf.batch_job import batch_job
 from flopfolio.perf.goodput import EVAL_FRACTION, PROGRAM_FACTOR, PROGRAM_FACTOR_BAND
 from flopfolio.perf.inference import InferenceConstants, estimate_inference
@@ -22,9 +22,9 @@ from flopfolio.perf.training import estimate_training
 from flopfolio.planning.uncertainty import RunUncertainty, simulate
 from flopfolio.results.inference import InferenceResult
 from flopfolio.results.training import TrainingResult
+from flopfolio.specs.precision import Precision
 from flopfolio.units import parse_count, parse_price
 from flopfolio.workload.memory import Recompute
-from flopfolio.workload.precision import Precision
 
 
 def _prepare(

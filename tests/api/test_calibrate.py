@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from flopfolio.calibrate import calibrate
+from flopfolio.api.calibrate import calibrate
+from flopfolio.api.estimates import estimate_training_run
 from flopfolio.catalog.catalog import Catalog
 from flopfolio.catalog.profiles import load_profile
 from flopfolio.errors import InvalidSpecError
-from flopfolio.estimates import estimate_training_run
 from flopfolio.perf.calibration import read_training_log, tokens_per_second_per_gpu
 from tests.cli.helpers import run_cli, run_json
 

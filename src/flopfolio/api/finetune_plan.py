@@ -14,11 +14,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from flopfolio.api.estimates import price_for
+from flopfolio.api.model_input import choose_model
+from flopfolio.api.yaml_input import load_model
 from flopfolio.catalog.catalog import Catalog, load_catalog
-from flopfolio.economics.band import Band
 from flopfolio.errors import InfeasiblePlanError, InvalidSpecError, did_you_mean
-from flopfolio.estimates import price_for
-from flopfolio.model_input import choose_model
 from flopfolio.perf.inference import InferenceConstants
 from flopfolio.perf.posttrain import (
     DEFAULT_SEQ_LEN,
@@ -30,6 +30,7 @@ from flopfolio.perf.posttrain import (
     mfu_band,
     synthetic_data_cost,
 )
+from flopfolio.specs.band import Band
 from flopfolio.units import parse_count
 from flopfolio.workload.finetune import (
     FinetuneMethod,
@@ -40,7 +41,6 @@ from flopfolio.workload.finetune import (
     finetune_memory_gib,
     fits_on,
 )
-from flopfolio.yaml_input import load_model
 
 METHODS = ("full", "lora", "qlora", "distill")
 CARD_SIZES_GIB = (24.0, 80.0)

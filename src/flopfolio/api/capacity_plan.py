@@ -18,11 +18,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from flopfolio.api.estimates import estimate_serving
+from flopfolio.api.yaml_input import read_yaml
 from flopfolio.catalog.api_prices import ApiPrice
 from flopfolio.catalog.catalog import Catalog, load_catalog
 from flopfolio.catalog.offers import Offer
 from flopfolio.errors import InvalidSpecError, UnknownModelError, did_you_mean
-from flopfolio.estimates import estimate_serving
 from flopfolio.planning.capacity import (
     HOURS_PER_MONTH,
     PolicyCost,
@@ -37,7 +38,6 @@ from flopfolio.planning.demand import (
     read_demand_csv,
     synthetic_demand,
 )
-from flopfolio.yaml_input import read_yaml
 
 
 class _Strict(BaseModel):

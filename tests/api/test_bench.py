@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from flopfolio.bench import (
+from flopfolio.api.bench import (
     BenchResult,
     BenchSizes,
     fit_gemm_curve,
@@ -17,8 +17,8 @@ from flopfolio.catalog.catalog import Catalog
 from flopfolio.catalog.profiles import load_benchmarks
 from flopfolio.errors import InvalidSpecError
 from flopfolio.perf.step_time import StepConstants
+from flopfolio.specs.precision import Precision
 from flopfolio.workload.flops import training_flops
-from flopfolio.workload.precision import Precision
 from tests.cli.helpers import run_json
 
 try:
@@ -86,7 +86,7 @@ def test_a_sweep_is_read_in_the_models_widths(catalog: Catalog) -> None:
 def test_step_flops_convention() -> None:
     # The step's FLOPs are flopfolio's model FLOPs for an encoder layer of width 64: 12h² weights
     # per layer (+ biases) and causal attention, times 6 per token... checked by hand here.
-    from flopfolio.bench import _step_spec
+    from flopfolio.api.bench import _step_spec
 
     spec = _step_spec(TINY)
     per_token = training_flops(spec, 1.0, 32).per_token

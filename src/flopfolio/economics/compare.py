@@ -16,7 +16,7 @@ from typing import Any
 from flopfolio.catalog.catalog import Catalog
 from flopfolio.catalog.offers import Offer
 from flopfolio.errors import InvalidSpecError
-from flopfolio.workload.precision import Precision
+from flopfolio.specs.precision import Precision
 
 DEFAULT_COMPARE_MFU = 0.40
 MIN_MFU = 0.01  # below 1% no training stack runs; it also keeps the division finite

@@ -19,8 +19,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from flopfolio.api.model_input import choose_model
+from flopfolio.api.yaml_input import load_model, parse_model, read_yaml_text
 from flopfolio.catalog.catalog import Catalog, load_catalog
-from flopfolio.model_input import choose_model
 from flopfolio.planning.procurement import (
     HOURS_PER_MONTH,
     Accelerator,
@@ -34,7 +35,6 @@ from flopfolio.planning.procurement import (
 from flopfolio.units import parse_count
 from flopfolio.workload.finetune import FinetuneMethod, finetune_flops
 from flopfolio.workload.flops import training_flops
-from flopfolio.yaml_input import load_model, parse_model, read_yaml_text
 
 
 class _Strict(BaseModel):

@@ -27,9 +27,9 @@ from typing import Any
 from flopfolio.catalog.accelerators import Accelerator
 from flopfolio.errors import FlopfolioError, InvalidSpecError
 from flopfolio.perf.step_time import StepConstants, width_scale
+from flopfolio.specs.precision import Precision
+from flopfolio.specs.transformer import FeedForward, TransformerSpec
 from flopfolio.workload.flops import training_flops
-from flopfolio.workload.precision import Precision
-from flopfolio.workload.transformer import FeedForward, TransformerSpec
 
 _TORCH_DTYPES = {
     Precision.FP32: "float32",

@@ -1,5 +1,5 @@
 """The web pages' charts as Plotly figures (presentation only: every number arrives computed).
-:mod:`flopfolio.charts` holds the capacity chart the CLI also writes to a file."""
+:mod:`flopfolio.charts.capacity_chart` holds the capacity chart the CLI also writes to a file."""
 
 from __future__ import annotations
 

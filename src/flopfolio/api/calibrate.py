@@ -15,15 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from flopfolio.api.model_input import choose_model
 from flopfolio.catalog.catalog import Catalog, load_catalog
 from flopfolio.catalog.profiles import ProfileEntry, save_entry
-from flopfolio.model_input import choose_model
 from flopfolio.perf.calibration import measured_mfu, tokens_per_second_per_gpu
 from flopfolio.perf.step_time import StepConstants
 from flopfolio.perf.training import estimate_training
+from flopfolio.specs.precision import Precision
 from flopfolio.units import parse_count
 from flopfolio.workload.memory import Recompute
-from flopfolio.workload.precision import Precision
 
 
 @dataclass(frozen=True, slots=True)
