@@ -19,15 +19,19 @@ settings.register_profile(
 settings.load_profile("ci")
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
-SHARED_DATA = SHARED / "data"
+TEST_DATA = REPO / "tests" / "data"
 
 
-def shared_file(*parts: str) -> Path:
-    """A file in ../shared (reference data beside the repository); skips if it is absent."""
-    path = SHARED_DATA.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"reference data {path} is not beside this checkout")
+def reference_file(*parts: str) -> Path:
+    """Reference data kept in the repository: ``calibration/NAME.csv`` is the published set shipped
+    in the package (catalog/data/published); anything else is a test fixture in tests/data
+    (vendor accelerator specs, SkyPilot price samples, LiteLLM's price file)."""
+    if parts and parts[0] == "calibration":
+        from flopfolio.catalog.published import published_path
+
+        return published_path("training", *parts[1:])
+    path = TEST_DATA.joinpath(*parts)
+    assert path.exists(), f"{path} is missing from the repository"
     return path
 
 

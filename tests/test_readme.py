@@ -52,14 +52,14 @@ def test_examples_run() -> None:
 def test_readme_accuracy_table_matches_validate() -> None:
     from flopfolio.catalog.catalog import load_catalog
     from flopfolio.validation.runs import validate_file
-    from tests.conftest import shared_file
+    from tests.conftest import reference_file
 
     for label, kind, filename in (("training chip-hours", "training", "training_runs.csv"),
                                   ("inference", "inference", "inference_bench.csv")):  # fmt: skip
         (row,) = [line for line in README.splitlines() if line.startswith(f"| {label}")]
         cells = [c.strip() for c in row.strip("|").split("|")]
         summary = validate_file(
-            kind, shared_file("calibration", filename), load_catalog(None)
+            kind, reference_file("calibration", filename), load_catalog(None)
         ).to_dict()["summary"]
         assert cells[1].split()[0] == str(summary["n"])
         assert cells[2] == f"{summary['median_abs_error']:.0%}"

@@ -8,7 +8,7 @@ import pytest
 from flopfolio.catalog.catalog import Catalog
 from flopfolio.errors import UnknownAcceleratorError, UnsupportedPrecisionError
 from flopfolio.specs.precision import Precision
-from tests.conftest import shared_file
+from tests.conftest import reference_file
 
 
 def test_at_least_thirty_with_provenance(catalog: Catalog) -> None:
@@ -19,7 +19,7 @@ def test_at_least_thirty_with_provenance(catalog: Catalog) -> None:
 
 
 def test_every_shared_accelerator_is_in_the_catalog(catalog: Catalog) -> None:
-    with shared_file("accelerators.csv").open(newline="") as handle:
+    with reference_file("accelerators.csv").open(newline="") as handle:
         names = [row["name"] for row in csv.DictReader(handle)]
     for name in names:
         catalog.accelerator(name)  # raises if a shared row has no counterpart
@@ -83,7 +83,7 @@ def test_resolver(catalog: Catalog, typed: str, expected: str) -> None:
 
 @pytest.mark.parametrize("filename", ["training_runs.csv", "inference_bench.csv"])
 def test_every_calibration_spelling_resolves(catalog: Catalog, filename: str) -> None:
-    with shared_file("calibration", filename).open(newline="") as handle:
+    with reference_file("calibration", filename).open(newline="") as handle:
         spellings = {row["hardware"] for row in csv.DictReader(handle)}
     for spelling in spellings:
         catalog.resolver.resolve_id(spelling)
@@ -91,7 +91,7 @@ def test_every_calibration_spelling_resolves(catalog: Catalog, filename: str) ->
 
 def test_every_skypilot_sample_name_resolves(catalog: Catalog) -> None:
     names: set[str] = set()
-    for path in shared_file("skypilot-samples").glob("*/*.csv"):
+    for path in reference_file("skypilot-samples").glob("*/*.csv"):
         with path.open(newline="") as handle:
             names |= {
                 r["AcceleratorName"] for r in csv.DictReader(handle) if r.get("AcceleratorName")

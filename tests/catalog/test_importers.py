@@ -13,14 +13,14 @@ from flopfolio.catalog.importers.litellm import import_litellm_json
 from flopfolio.catalog.importers.skypilot import import_skypilot_csv
 from flopfolio.catalog.user_catalog import write_api_prices, write_offers
 from flopfolio.errors import CatalogError
-from tests.conftest import shared_file
+from tests.conftest import reference_file
 
 TODAY = dt.date(2026, 11, 1)
 
 
 def test_aws_instance_price_is_split_per_gpu(catalog: Catalog) -> None:
     result = import_skypilot_csv(
-        shared_file("skypilot-samples", "aws", "vms_sample.csv"),
+        reference_file("skypilot-samples", "aws", "vms_sample.csv"),
         catalog.resolver.resolve_id,
         as_of=TODAY,
     )
@@ -39,7 +39,7 @@ def test_aws_instance_price_is_split_per_gpu(catalog: Catalog) -> None:
 
 
 def test_gcp_host_rows_alone_are_rejected(catalog: Catalog) -> None:
-    path = shared_file("skypilot-samples", "gcp", "vms_sample.csv")
+    path = reference_file("skypilot-samples", "gcp", "vms_sample.csv")
     result = import_skypilot_csv(path, catalog.resolver.resolve_id, as_of=TODAY)
     # The sample holds only host VMs (CPU + memory): pricing them as GPUs would understate cost.
     assert result.offers == []
@@ -48,7 +48,7 @@ def test_gcp_host_rows_alone_are_rejected(catalog: Catalog) -> None:
 
 
 def test_gcp_host_and_accelerator_rows_are_summed(catalog: Catalog, tmp_path: Path) -> None:
-    sample = shared_file("skypilot-samples", "gcp", "vms_sample.csv").read_text()
+    sample = reference_file("skypilot-samples", "gcp", "vms_sample.csv").read_text()
     # SkyPilot's GCP catalog lists accelerators as rows with no InstanceType.
     extra = ",,,A100,1,,us-central1,us-central1-a,2.933908,0.8801724\n"
     path = tmp_path / "gcp" / "vms.csv"
@@ -68,7 +68,7 @@ def test_gcp_host_and_accelerator_rows_are_summed(catalog: Catalog, tmp_path: Pa
 
 @pytest.mark.parametrize("cloud", ["lambda", "nebius", "hyperstack", "shadeform", "vast"])
 def test_specialist_cloud_samples(catalog: Catalog, cloud: str) -> None:
-    path = shared_file("skypilot-samples", cloud, "vms.csv")
+    path = reference_file("skypilot-samples", cloud, "vms.csv")
     result = import_skypilot_csv(path, catalog.resolver.resolve_id, as_of=TODAY)
     assert result.offers
     with path.open(newline="") as handle:
@@ -108,7 +108,7 @@ def test_imported_offers_join_the_catalog_with_their_origin(
     catalog: Catalog, tmp_path: Path
 ) -> None:
     result = import_skypilot_csv(
-        shared_file("skypilot-samples", "lambda", "vms.csv"),
+        reference_file("skypilot-samples", "lambda", "vms.csv"),
         catalog.resolver.resolve_id,
         as_of=TODAY,
     )
@@ -124,7 +124,7 @@ def test_imported_offers_join_the_catalog_with_their_origin(
 
 def test_litellm_chat_prices() -> None:
     result = import_litellm_json(
-        shared_file("hosted-api-prices", "litellm_model_prices_and_context_window.json")
+        reference_file("hosted-api-prices", "litellm_model_prices_and_context_window.json")
     )
     by_model = {p.model: p for p in result.prices}
     gpt4o = by_model["gpt-4o"]  # 2.5e-06 and 1e-05 USD per token in the file
@@ -149,7 +149,7 @@ def test_litellm_bad_files(tmp_path: Path) -> None:
 
 def test_shipped_api_snapshot_matches_the_importer(catalog: Catalog) -> None:
     result = import_litellm_json(
-        shared_file("hosted-api-prices", "litellm_model_prices_and_context_window.json")
+        reference_file("hosted-api-prices", "litellm_model_prices_and_context_window.json")
     )
     assert len(catalog.api_prices) == len(result.prices)
     assert catalog.api_prices["gpt-4o"].usd_per_million_output_tokens == pytest.approx(10.0)

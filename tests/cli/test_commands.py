@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.helpers import run_cli, run_json
-from tests.conftest import shared_file
+from tests.conftest import reference_file
 
 
 def test_train_table_and_explain() -> None:
@@ -95,7 +95,7 @@ def test_models_and_gpus_tables() -> None:
 
 
 def test_validate_training_json() -> None:
-    path = shared_file("calibration", "training_runs.csv")
+    path = reference_file("calibration", "training_runs.csv")
     d = run_json("validate", "training", str(path))
     s = d["summary"]
     assert (
@@ -114,9 +114,32 @@ def test_validate_training_json() -> None:
     }  # no reported hours: listed, not dropped
 
 
+def test_validate_published_judges_the_shipped_set() -> None:
+    # --published is the shipped copy of the calibration file: the same report, row for row.
+    by_path = run_json(
+        "validate", "inference", str(reference_file("calibration", "inference_bench.csv"))
+    )
+    assert run_json("validate", "inference", "--published") == by_path
+    named = run_json("validate", "inference", "--published", "inference_bench.csv")
+    assert named == by_path
+
+
+def test_published_readme_lists_every_shipped_file() -> None:
+    import csv
+
+    from flopfolio.catalog.published import published_names, published_path
+
+    readme = (published_path("training").parent / "README.md").read_text()
+    for name in published_names():
+        with published_path("training", name).open(newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        assert f"| `{name}` | {len(rows)} |" in readme, name
+        assert all(row["source"].strip() for row in rows), name  # every row says where it is from
+
+
 def test_import_commands_fill_a_user_catalog(tmp_path: Path) -> None:
     catalog = tmp_path / "cat"
-    out = run_json("import", "skypilot", str(shared_file("skypilot-samples", "lambda", "vms.csv")),
+    out = run_json("import", "skypilot", str(reference_file("skypilot-samples", "lambda", "vms.csv")),
                    "--catalog", str(catalog))  # fmt: skip
     assert out["imported"] > 0
     prices = run_json("prices", "H100", "--provider", "lambda", "--catalog", str(catalog))
@@ -134,7 +157,7 @@ def test_import_commands_fill_a_user_catalog(tmp_path: Path) -> None:
     # The config path itself works as --model too.
     direct = run_json("train", "--model", str(config), "--tokens", "3T", "--gpu", "A100")
     assert direct["flops"] == pytest.approx(d["flops"])
-    litellm = run_json("import", "litellm", str(shared_file("hosted-api-prices", "litellm_model_prices_and_context_window.json")),
+    litellm = run_json("import", "litellm", str(reference_file("hosted-api-prices", "litellm_model_prices_and_context_window.json")),
                        "--catalog", str(catalog))  # fmt: skip
     assert litellm["imported"] > 1000
 

@@ -50,6 +50,12 @@ BASE = ["train", "--params", "7e9", "--tokens", "1e12", "--gpu", "H100"]
         (["prices", "H10O"], "H100"),  # typo in prices
         (["validate", "training", "/nonexistent.csv"], "/nonexistent.csv"),  # missing file
         (["validate", "speed", "/nonexistent.csv"], "speed"),  # unknown kind
+        (["validate", "training"], "--published"),  # no file: says how to give one
+        (["validate", "speed", "--published"], "speed"),  # unknown kind with the shipped set
+        (
+            ["validate", "training", "--published", "training_runs_mo.csv"],
+            "training_runs_moe.csv",
+        ),  # misspelt shipped file: suggests the right one
     ],
 )
 def test_one_line_error(args: list[str], named: str) -> None:

@@ -21,14 +21,14 @@ from flopfolio.validation.fit import (
 )
 from flopfolio.validation.runs import validate_file
 from flopfolio.workload.memory import Recompute
-from tests.conftest import shared_file
+from tests.conftest import reference_file
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def prepared(catalog: Catalog) -> list:  # type: ignore[type-arg]
-    with shared_file("calibration", "training_runs.csv").open(newline="") as handle:
+    with reference_file("calibration", "training_runs.csv").open(newline="") as handle:
         rows = list(csv.DictReader(handle))
     cases = [training_case(row, catalog) for row in rows]
     return [p for p in (prepare(c) for c in cases if not isinstance(c, str)) if p is not None]
@@ -46,7 +46,7 @@ def test_shipped_constants_are_the_fit_of_the_data(catalog: Catalog, prepared: l
 
 def test_beats_the_napkin_baseline(catalog: Catalog) -> None:
     summary = validate_file(
-        "training", shared_file("calibration", "training_runs.csv"), catalog
+        "training", reference_file("calibration", "training_runs.csv"), catalog
     ).to_dict()["summary"]
     assert summary["n"] >= 20
     assert summary["median_abs_error"] < summary["baseline_median_abs_error"]
@@ -123,7 +123,7 @@ def test_the_refit_script_writes_the_shipped_file(tmp_path: Path) -> None:
     out = tmp_path / "utilization_fit.csv"
     done = subprocess.run(
         [sys.executable, str(REPO / "scripts" / "refit_shipped.py"),
-         str(shared_file("calibration", "training_runs.csv")), str(tmp_path)],
+         str(reference_file("calibration", "training_runs.csv")), str(tmp_path)],
         capture_output=True, text=True, check=False, timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr

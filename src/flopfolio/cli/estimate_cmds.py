@@ -217,7 +217,21 @@ def models(catalog: CatalogOpt = None, as_json: JsonOpt = False) -> None:
 @app.command()
 def validate(
     kind: Annotated[str, typer.Argument(help="training or inference")],
-    path: Annotated[Path, typer.Argument(help="CSV with the calibration schema.")],
+    path: Annotated[
+        str | None,
+        typer.Argument(
+            help="CSV with the calibration schema; with --published, the name of a shipped file."
+        ),
+    ] = None,
+    published: Annotated[
+        bool,
+        typer.Option(
+            "--published",
+            help="Judge the published runs shipped with flopfolio (training_runs.csv, "
+            "inference_bench.csv, or the file named: training_runs_moe.csv, "
+            "inference_bench_moe_fp4.csv).",
+        ),
+    ] = False,
     loo: Annotated[
         bool, typer.Option("--loo", help="Training: also refit without each run and predict it.")
     ] = False,
@@ -226,9 +240,19 @@ def validate(
 ) -> None:
     """Compare predictions with published runs: per-row error and the napkin baseline."""
     from flopfolio.catalog.catalog import load_catalog
+    from flopfolio.catalog.published import published_path
+    from flopfolio.errors import InvalidSpecError
     from flopfolio.validation.runs import validate_file
 
-    report = validate_file(kind, path, load_catalog(catalog), leave_one_out=loo).to_dict()
+    if published:
+        source: Path = published_path(kind, path)
+    elif path is None:
+        raise InvalidSpecError(
+            "No file to validate. To fix: pass a CSV with the calibration schema, or --published."
+        )
+    else:
+        source = Path(path)
+    report = validate_file(kind, source, load_catalog(catalog), leave_one_out=loo).to_dict()
     emit(report, as_json, "render_validation")
 
 

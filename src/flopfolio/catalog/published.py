@@ -1,0 +1,32 @@
+"""The published runs and benchmarks flopfolio is validated on, shipped with the package
+(``catalog/data/published/``, described in its README.md), so ``flopfolio validate training
+--published`` works after ``pip install`` with nothing beside it."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from flopfolio.errors import CatalogError, did_you_mean, unknown_choice
+
+# The file each kind is judged on when no name is given.
+DEFAULT_PUBLISHED = {"training": "training_runs.csv", "inference": "inference_bench.csv"}
+
+
+def published_names() -> list[str]:
+    folder = resources.files("flopfolio.catalog").joinpath("data", "published")
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".csv"))
+
+
+def published_path(kind: str, name: str | None = None) -> Path:
+    """The shipped CSV ``name`` (default: the kind's main file) as a path on disk."""
+    if kind not in DEFAULT_PUBLISHED:
+        raise unknown_choice("validation kind", kind, DEFAULT_PUBLISHED)
+    chosen = name or DEFAULT_PUBLISHED[kind]
+    names = published_names()
+    if chosen not in names:
+        raise CatalogError(
+            f"No published file {chosen!r}.{did_you_mean(chosen, names)} "
+            f"To fix: use one of {', '.join(names)}."
+        )
+    return Path(str(resources.files("flopfolio.catalog").joinpath("data", "published", chosen)))
