@@ -55,7 +55,10 @@ def test_readme_accuracy_table_matches_validate() -> None:
     from tests.conftest import reference_file
 
     for label, kind, filename in (("training chip-hours", "training", "training_runs.csv"),
-                                  ("inference", "inference", "inference_bench.csv")):  # fmt: skip
+                                  ("inference", "inference", "inference_bench.csv"),
+                                  ("MoE training", "training", "training_runs_moe.csv"),
+                                  ("MoE/FP4 inference", "inference", "inference_bench_moe_fp4.csv"),
+                                  ):  # fmt: skip
         (row,) = [line for line in README.splitlines() if line.startswith(f"| {label}")]
         cells = [c.strip() for c in row.strip("|").split("|")]
         summary = validate_file(
@@ -65,7 +68,7 @@ def test_readme_accuracy_table_matches_validate() -> None:
         assert cells[2] == f"{summary['median_abs_error']:.0%}"
         assert cells[3] == f"{summary['max_abs_error']:.0%}"
         assert cells[4] == f"{summary['baseline_median_abs_error']:.0%}"
-        if kind == "training":
+        if filename == "training_runs.csv":
             (row,) = [line for line in README.splitlines() if line.startswith("| training util")]
             cells = [c.strip() for c in row.strip("|").split("|")]
             assert cells[1] == str(summary["utilization_n"])

@@ -122,6 +122,9 @@ def test_validate_published_judges_the_shipped_set() -> None:
     assert run_json("validate", "inference", "--published") == by_path
     named = run_json("validate", "inference", "--published", "inference_bench.csv")
     assert named == by_path
+    # The MoE file: every row in the table (MoE shapes from the catalog's presets), no traceback.
+    moe = run_json("validate", "training", "--published", "training_runs_moe.csv")
+    assert len(moe["rows"]) == 7 and not moe["skipped"]
 
 
 def test_published_readme_lists_every_shipped_file() -> None:

@@ -20,6 +20,8 @@ may add:
 from __future__ import annotations
 
 import csv
+import dataclasses
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -41,9 +43,38 @@ def number(row: dict[str, str], column: str) -> float | None:
         return None
 
 
-def spec_from_row(row: dict[str, str]) -> TransformerSpec:
-    """The row's shape if complete (the FFN kind chosen to match the published count), else the
-    bare parameter count."""
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9.]+", "-", text.lower()).strip("-")
+
+
+def preset_for_row(row: dict[str, str], catalog: Catalog) -> TransformerSpec | None:
+    """The catalog preset a row names (its ``model`` column, else its ``name``: the longest preset
+    id or name its words start with), if the preset's parameter count agrees with the row's within
+    10%. It fills the shape a dense row's columns cannot hold (experts, shared experts, dense
+    layers, MLA)."""
+    total = number(row, "params_total")
+    for text in (row.get("model", ""), row.get("name", "")):
+        slug = _slug(text)
+        if not slug:
+            continue
+        named = [
+            (len(key), preset)
+            for preset in catalog.presets.values()
+            for key in {_slug(preset.id), _slug(preset.name)}
+            if slug == key or slug.startswith(key + "-")
+        ]
+        if not named:
+            continue
+        preset = max(named, key=lambda hit: hit[0])[1]
+        if total and abs(preset.spec.params / total - 1) > 0.10:
+            return None
+        return dataclasses.replace(preset.spec, name=row.get("name", preset.id))
+    return None
+
+
+def spec_from_row(row: dict[str, str], catalog: Catalog | None = None) -> TransformerSpec:
+    """The row's shape if complete (the FFN kind chosen to match the published count); else the
+    catalog preset the row names (:func:`preset_for_row`); else the bare parameter count."""
     total = number(row, "params_total") or 0.0
     active = number(row, "params_active") or 0.0
     shape = {
@@ -70,6 +101,9 @@ def spec_from_row(row: dict[str, str]) -> TransformerSpec:
         best = min(candidates, key=lambda s: abs(s.params / total - 1) if total else 0)
         if not total or abs(best.params / total - 1) < 0.10:
             return best
+    preset = preset_for_row(row, catalog) if catalog is not None else None
+    if preset is not None:
+        return preset
     return TransformerSpec.from_params(
         total, active if active < total else 0.0, name=row.get("name", "row")
     )
@@ -152,7 +186,7 @@ def training_case(row: dict[str, str], catalog: Catalog) -> TrainingCase | str:
         return setup
     try:
         acc = catalog.accelerator(row.get("hardware", ""))
-        spec = spec_from_row(row)
+        spec = spec_from_row(row, catalog)
         precision = precision_from_text(row.get("precision", ""), acc)
     except FlopfolioError as exc:
         return str(exc)

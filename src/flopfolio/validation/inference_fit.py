@@ -40,7 +40,7 @@ def bench_case(row: dict[str, str], catalog: Catalog) -> BenchCase | str:
         acc = catalog.accelerator(row.get("hardware", ""))
         batch_text = (row.get("batch") or "1").strip().lower()
         arguments: dict[str, Any] = {
-            "spec": spec_from_row(row),
+            "spec": spec_from_row(row, catalog),
             "accelerator": acc,
             "input_tokens": int(number(row, "input_len") or 0),
             "output_tokens": int(number(row, "output_len") or 0),

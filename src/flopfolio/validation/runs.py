@@ -161,7 +161,11 @@ def validate_training(
         if isinstance(case, str):
             report.skipped.append((row.get("name", "?"), case))
             continue
-        ready = fit.prepare(case)
+        try:
+            ready = fit.prepare(case)
+        except ValueError as exc:  # a row the model cannot take: reported, the rest still judged
+            report.skipped.append((case.name, f"the training model cannot take it: {exc}"))
+            continue
         if ready is None:
             report.skipped.append(
                 (case.name, f"no parallel configuration fits {case.gpus} × {case.accelerator.id}")
