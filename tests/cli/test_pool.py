@@ -36,6 +36,21 @@ def test_demo_report_allocate_export(tmp_path: Path) -> None:
     done = run_cli("pool", "export-kueue", "--month", "12", "--database-url", url)
     objects = list(yaml.safe_load_all(done.stdout))
     assert {o["kind"] for o in objects} == {"ResourceFlavor", "ClusterQueue", "LocalQueue"}
+    # Every member can run a job: one ClusterQueue (and the idle pool's) and one LocalQueue each.
+    kinds = [o["kind"] for o in objects]
+    assert kinds.count("ClusterQueue") == 50 + 1 and kinds.count("LocalQueue") == 50
+    # The quotas of each card add up to the GPUs contracted for it (the demo's contracts span
+    # the horizon), members' guarantees plus the idle pool.
+    contracted: dict[str, int] = {}
+    for c in report["contracts"]:
+        flavor = c["accelerator"].lower()
+        contracted[flavor] = contracted.get(flavor, 0) + c["gpus"]
+    nominal: dict[str, int] = {}
+    for o in objects:
+        if o["kind"] == "ClusterQueue":
+            for f in o["spec"]["resourceGroups"][0]["flavors"]:
+                nominal[f["name"]] = nominal.get(f["name"], 0) + f["resources"][0]["nominalQuota"]
+    assert nominal == contracted
 
 
 def test_init_issues_an_operator_key(tmp_path: Path) -> None:

@@ -1,12 +1,21 @@
-"""Enforcing the pool on a real scheduler: the month's allocations as Kueue objects.
+"""Enforcing the pool on a real scheduler: one month of the program as Kueue objects.
 
-For one month, every contract becomes a ``ResourceFlavor`` (node labels naming its accelerator,
-contract and cluster); every member a ``ClusterQueue`` in the program's cohort whose nominal quota
-per flavor is its guaranteed and inference GPUs that month, with a borrowing limit (the member's,
-or none) and a lending limit of its unused quota; plus a ``pool-idle`` ClusterQueue holding the
-contracted GPUs nobody was allocated, lendable in full — the idle capacity members borrow by fair
-share. One ``LocalQueue`` per member points at its ClusterQueue from the member's namespace.
-Field names and types follow Kueue's ``kueue.x-k8s.io/v1beta1`` API.
+* one ``ResourceFlavor`` per accelerator type under contract that month (name: the accelerator,
+  node label ``flopfolio.io/accelerator``), however many contracts supply it;
+* one ``ClusterQueue`` per member of the program, all in the pool's cohort: its nominal quota per
+  flavor is the member's guaranteed and inference GPUs that month (borrowed GPUs are not quota);
+  its borrowing limit is the member's (none = unlimited); its whole quota is lendable while idle
+  (no lending limit) and reclaimed on demand (``reclaimWithinCohort: Any``); a borrowing workload
+  may preempt lower-priority borrowed work (``borrowWithinCohort: LowerPriority``); its fair-share
+  weight is the member's. A member not in the program that month keeps its queue with no quota
+  and no borrowing, so its jobs wait instead of failing;
+* a ``pool-idle`` ClusterQueue holding the contracted GPUs nobody was allocated, lendable in full
+  and borrowing nothing: the idle capacity members borrow by fair share;
+* one ``LocalQueue`` (``gpus``) per member namespace, pointing at the member's ClusterQueue.
+
+So the nominal quotas of a flavor add up to the GPUs contracted for that accelerator that month.
+Field names and types follow Kueue's ``kueue.x-k8s.io/v1beta2`` API (``apis/kueue/v1beta2`` in
+kubernetes-sigs/kueue: ``cohortName``, ``resourceGroups``, ``preemption``, ``fairSharing``).
 """
 
 from __future__ import annotations
@@ -17,9 +26,14 @@ from typing import Any
 
 from flopfolio.pool.domain import Allocation, AllocationKind, Contract, Member
 
-API_VERSION = "kueue.x-k8s.io/v1beta1"
+API_VERSION = "kueue.x-k8s.io/v1beta2"
 GPU_RESOURCE = "nvidia.com/gpu"
 IDLE_QUEUE = "pool-idle"
+LOCAL_QUEUE = "gpus"
+ACCELERATOR_LABEL = "flopfolio.io/accelerator"
+
+# A quota on one flavor: (nominal GPUs, borrowing limit or None for unlimited).
+Quota = tuple[int, int | None]
 
 
 def k8s_name(text: str) -> str:
@@ -28,45 +42,53 @@ def k8s_name(text: str) -> str:
     return name[:63].rstrip("-") or "x"
 
 
-def _flavor(contract: Contract) -> dict[str, Any]:
+def member_queue(member_id: str) -> str:
+    return k8s_name(f"member-{member_id}")
+
+
+def _flavor(accelerator_id: str) -> dict[str, Any]:
     return {
         "apiVersion": API_VERSION,
         "kind": "ResourceFlavor",
-        "metadata": {"name": k8s_name(f"{contract.accelerator_id}-{contract.id}")},
-        "spec": {"nodeLabels": {
-            "flopfolio.io/accelerator": k8s_name(contract.accelerator_id),
-            "flopfolio.io/contract": k8s_name(contract.id),
-            "flopfolio.io/cluster": k8s_name(contract.cluster),
-        }},
-    }  # fmt: skip
+        "metadata": {"name": k8s_name(accelerator_id)},
+        "spec": {"nodeLabels": {ACCELERATOR_LABEL: k8s_name(accelerator_id)}},
+    }
 
 
 def _cluster_queue(
-    name: str, cohort: str, quotas: dict[str, tuple[int, int | None, int | None]]
+    name: str, cohort: str, quotas: dict[str, Quota], weight: float = 1.0
 ) -> dict[str, Any]:
     flavors = []
-    for flavor, (nominal, borrowing, lending) in sorted(quotas.items()):
+    for flavor, (nominal, borrowing) in sorted(quotas.items()):
         resource: dict[str, Any] = {"name": GPU_RESOURCE, "nominalQuota": nominal}
         if borrowing is not None:
             resource["borrowingLimit"] = borrowing
-        if lending is not None:
-            resource["lendingLimit"] = lending
         flavors.append({"name": flavor, "resources": [resource]})
     return {
         "apiVersion": API_VERSION,
         "kind": "ClusterQueue",
         "metadata": {"name": name},
         "spec": {
-            "cohort": cohort,
+            "cohortName": cohort,
             "namespaceSelector": {},
             "queueingStrategy": "BestEffortFIFO",
             "resourceGroups": [{"coveredResources": [GPU_RESOURCE], "flavors": flavors}],
             "preemption": {
                 "reclaimWithinCohort": "Any",
-                "borrowWithinCohort": {"policy": "Never"},
+                "borrowWithinCohort": {"policy": "LowerPriority"},
                 "withinClusterQueue": "LowerPriority",
             },
+            "fairSharing": {"weight": weight},
         },
+    }
+
+
+def _local_queue(member_id: str) -> dict[str, Any]:
+    return {
+        "apiVersion": API_VERSION,
+        "kind": "LocalQueue",
+        "metadata": {"name": LOCAL_QUEUE, "namespace": k8s_name(member_id)},
+        "spec": {"clusterQueue": member_queue(member_id)},
     }
 
 
@@ -78,42 +100,33 @@ def export_kueue(
     *,
     cohort: str = "flopfolio-pool",
 ) -> list[dict[str, Any]]:
-    """Kueue objects enforcing ``month``'s allocations."""
+    """Kueue objects enforcing ``month``'s allocations, one queue pair per member."""
     active = [c for c in contracts if c.capacity_at(month)]
-    flavor_of = {c.id: _flavor(c)["metadata"]["name"] for c in active}
-    objects: list[dict[str, Any]] = [_flavor(c) for c in active]
-    allocated: dict[str, int] = {c.id: 0 for c in active}
+    flavor_of = {c.id: k8s_name(c.accelerator_id) for c in active}
+    contracted: dict[str, int] = {}
+    for c in active:
+        contracted[flavor_of[c.id]] = contracted.get(flavor_of[c.id], 0) + c.capacity_at(month)
+    objects: list[dict[str, Any]] = [
+        _flavor(a) for a in sorted({c.accelerator_id for c in active}, key=k8s_name)
+    ]
+    allocated = dict.fromkeys(contracted, 0)
     for member in members:
-        if not member.active_in(month):
-            continue
-        quotas: dict[str, tuple[int, int | None, int | None]] = {}
+        in_program = member.active_in(month)
+        nominal = dict.fromkeys(contracted, 0)
         for a in allocations:
             if (
-                a.member_id == member.id
+                in_program
+                and a.member_id == member.id
                 and a.contract_id in flavor_of
-                and a.gpus_at(month)
                 and a.kind is not AllocationKind.BORROWED
             ):
-                nominal, _, _ = quotas.get(flavor_of[a.contract_id], (0, None, None))
-                quotas[flavor_of[a.contract_id]] = (
-                    nominal + a.gpus_at(month),
-                    member.borrowing_limit,
-                    None,
-                )
-                allocated[a.contract_id] += a.gpus_at(month)
-        for c in active:  # every member may borrow on every flavor, even with no quota there
-            quotas.setdefault(flavor_of[c.id], (0, member.borrowing_limit, None))
-        name = k8s_name(f"member-{member.id}")
-        objects.append(_cluster_queue(name, cohort, quotas))
-        objects.append({
-            "apiVersion": API_VERSION,
-            "kind": "LocalQueue",
-            "metadata": {"name": "gpus", "namespace": k8s_name(member.id)},
-            "spec": {"clusterQueue": name},
-        })  # fmt: skip
-    idle: dict[str, tuple[int, int | None, int | None]] = {
-        flavor_of[c.id]: (max(0, c.gpus - allocated[c.id]), 0, None) for c in active
-    }
+                nominal[flavor_of[a.contract_id]] += a.gpus_at(month)
+                allocated[flavor_of[a.contract_id]] += a.gpus_at(month)
+        borrowing = member.borrowing_limit if in_program else 0
+        quotas: dict[str, Quota] = {f: (n, borrowing) for f, n in nominal.items()}
+        objects.append(_cluster_queue(member_queue(member.id), cohort, quotas, member.weight))
+        objects.append(_local_queue(member.id))
+    idle: dict[str, Quota] = {f: (max(0, contracted[f] - allocated[f]), 0) for f in contracted}
     objects.append(_cluster_queue(IDLE_QUEUE, cohort, idle))
     return objects
 
