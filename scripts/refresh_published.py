@@ -2,7 +2,7 @@
 ``python scripts/refresh_published.py DIR``, where DIR is the reference-data folder (it holds
 ``calibration/*.csv``, ``accelerators.csv``, ``skypilot-samples/`` and ``hosted-api-prices/``).
 
-The published runs and benchmarks go into the package (``catalog/data/published/``, where
+The published runs and benchmarks go into the package (``validation/data/published/``, where
 ``flopfolio validate --published`` reads them); the rest are test fixtures (``tests/data/``).
 Prints what changed; run the tests afterwards (the shipped fit is checked against the data).
 """

@@ -24,10 +24,10 @@ TEST_DATA = REPO / "tests" / "data"
 
 def reference_file(*parts: str) -> Path:
     """Reference data kept in the repository: ``calibration/NAME.csv`` is the published set shipped
-    in the package (catalog/data/published); anything else is a test fixture in tests/data
+    in the package (validation/data/published); anything else is a test fixture in tests/data
     (vendor accelerator specs, SkyPilot price samples, LiteLLM's price file)."""
     if parts and parts[0] == "calibration":
-        from flopfolio.catalog.published import published_path
+        from flopfolio.validation.published import published_path
 
         return published_path("training", *parts[1:])
     path = TEST_DATA.joinpath(*parts)

@@ -130,7 +130,7 @@ def test_validate_published_judges_the_shipped_set() -> None:
 def test_published_readme_lists_every_shipped_file() -> None:
     import csv
 
-    from flopfolio.catalog.published import published_names, published_path
+    from flopfolio.validation.published import published_names, published_path
 
     readme = (published_path("training").parent / "README.md").read_text()
     for name in published_names():

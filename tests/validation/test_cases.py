@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from flopfolio.catalog.catalog import Catalog
-from flopfolio.catalog.published import published_path
 from flopfolio.validation.cases import preset_for_row, spec_from_row
+from flopfolio.validation.published import published_path
 from flopfolio.validation.runs import read_rows, validate_file
 
 

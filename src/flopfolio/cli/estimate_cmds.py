@@ -240,8 +240,8 @@ def validate(
 ) -> None:
     """Compare predictions with published runs: per-row error and the napkin baseline."""
     from flopfolio.catalog.catalog import load_catalog
-    from flopfolio.catalog.published import published_path
     from flopfolio.errors import InvalidSpecError
+    from flopfolio.validation.published import published_path
     from flopfolio.validation.runs import validate_file
 
     if published:

@@ -1,6 +1,6 @@
 """Rows of the calibration CSVs turned into runs the models can predict.
 
-Columns are those of ``catalog/data/published/*.csv``; empty cells mean unknown. A training row
+Columns are those of ``validation/data/published/*.csv``; empty cells mean unknown. A training row
 needs reported chip-hours, tokens and a parameter count to be judged; the rest has defaults
 (:mod:`flopfolio.perf.defaults`), and every default used is named in the row's assumptions.
 

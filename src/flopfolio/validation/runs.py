@@ -1,6 +1,6 @@
 """``flopfolio validate``: predictions against published training runs and inference benchmarks.
 
-Input files use exactly the columns of ``catalog/data/published/training_runs.csv`` and
+Input files use exactly the columns of ``validation/data/published/training_runs.csv`` and
 ``inference_bench.csv``. ``error = predicted / reported - 1``.
 
 * Training: the metric is chip-hours, predicted as the **expected run** (the utilization model's

@@ -1,5 +1,5 @@
 """The published runs and benchmarks flopfolio is validated on, shipped with the package
-(``catalog/data/published/``, described in its README.md), so ``flopfolio validate training
+(``validation/data/published/``, described in its README.md), so ``flopfolio validate training
 --published`` works after ``pip install`` with nothing beside it."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ DEFAULT_PUBLISHED = {"training": "training_runs.csv", "inference": "inference_be
 
 
 def published_names() -> list[str]:
-    folder = resources.files("flopfolio.catalog").joinpath("data", "published")
+    folder = resources.files("flopfolio.validation").joinpath("data", "published")
     return sorted(p.name for p in folder.iterdir() if p.name.endswith(".csv"))
 
 
@@ -29,4 +29,4 @@ def published_path(kind: str, name: str | None = None) -> Path:
             f"No published file {chosen!r}.{did_you_mean(chosen, names)} "
             f"To fix: use one of {', '.join(names)}."
         )
-    return Path(str(resources.files("flopfolio.catalog").joinpath("data", "published", chosen)))
+    return Path(str(resources.files("flopfolio.validation").joinpath("data", "published", chosen)))
