@@ -68,9 +68,48 @@ def test_readme_accuracy_table_matches_validate() -> None:
         assert cells[2] == f"{summary['median_abs_error']:.0%}"
         assert cells[3] == f"{summary['max_abs_error']:.0%}"
         assert cells[4] == f"{summary['baseline_median_abs_error']:.0%}"
+        held_out = {
+            by: validate_file(
+                kind,
+                reference_file("calibration", filename),
+                load_catalog(None),
+                leave_one_out=True,
+                held_out_by=by,
+            ).to_dict()["summary"]
+            for by in ("run", "family")
+        }
+        assert cells[5] == f"{held_out['run']['leave_one_out_median_abs_error']:.0%}"
+        assert cells[6] == f"{held_out['family']['leave_one_out_median_abs_error']:.0%}"
         if filename == "training_runs.csv":
             (row,) = [line for line in README.splitlines() if line.startswith("| training util")]
             cells = [c.strip() for c in row.strip("|").split("|")]
             assert cells[1] == str(summary["utilization_n"])
             assert cells[2] == f"{summary['utilization_median_abs_error']:.0%}"
             assert cells[3] == f"{summary['utilization_max_abs_error']:.0%}"
+            for column, by in ((5, "run"), (6, "family")):
+                unseen = held_out[by]["utilization_leave_one_out_median_abs_error"]
+                assert cells[column] == f"{unseen:.0%}", by
+
+
+def test_accuracy_md_in_and_out_of_sample_table_matches_validate() -> None:
+    from flopfolio.catalog.catalog import load_catalog
+    from flopfolio.validation.published import published_path
+    from flopfolio.validation.runs import validate_file
+
+    text = (REPO / "docs" / "accuracy.md").read_text(encoding="utf-8")
+    files = (("training", "training_runs.csv"), ("inference", "inference_bench.csv"),
+             ("training", "training_runs_moe.csv"), ("inference", "inference_bench_moe_fp4.csv"))  # fmt: skip
+    for kind, filename in files:
+        (row,) = [line for line in text.splitlines() if line.startswith(f"| `{filename}`")]
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        path = published_path(kind, filename)
+        shipped = validate_file(kind, path, load_catalog(None)).to_dict()["summary"]
+        assert cells[1] == str(shipped["n"])
+        assert cells[2] == f"{shipped['median_abs_error']:.0%} / {shipped['max_abs_error']:.0%}"
+        for column, by in ((3, "run"), (4, "family")):
+            s = validate_file(
+                kind, path, load_catalog(None), leave_one_out=True, held_out_by=by
+            ).to_dict()["summary"]
+            assert s["held_out_by"] == by
+            expected = f"{s['leave_one_out_median_abs_error']:.0%} / {s['leave_one_out_max_abs_error']:.0%}"
+            assert cells[column] == expected, (filename, by)

@@ -125,6 +125,12 @@ def test_validate_published_judges_the_shipped_set() -> None:
     # The MoE file: every row in the table (MoE shapes from the catalog's presets), no traceback.
     moe = run_json("validate", "training", "--published", "training_runs_moe.csv")
     assert len(moe["rows"]) == 7 and not moe["skipped"]
+    # --cv family: the held-out column refits without each row's model family.
+    by_family = run_json("validate", "inference", "--published", "--cv", "family")
+    assert by_family["summary"]["held_out_by"] == "family"
+    assert all(r["leave_one_out"] is not None for r in by_family["rows"])
+    table = run_cli("validate", "inference", "--published", "--cv", "family").stdout
+    assert "leave-one-family-out median" in table
 
 
 def test_published_readme_lists_every_shipped_file() -> None:

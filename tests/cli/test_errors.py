@@ -56,6 +56,7 @@ BASE = ["train", "--params", "7e9", "--tokens", "1e12", "--gpu", "H100"]
             ["validate", "training", "--published", "training_runs_mo.csv"],
             "training_runs_moe.csv",
         ),  # misspelt shipped file: suggests the right one
+        (["validate", "training", "--published", "--cv", "famly"], "famly"),  # unknown hold-out
     ],
 )
 def test_one_line_error(args: list[str], named: str) -> None:

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from flopfolio.catalog.catalog import Catalog
-from flopfolio.validation.cases import preset_for_row, spec_from_row
+from flopfolio.validation import fit
+from flopfolio.validation.cases import family_of, preset_for_row, spec_from_row, training_case
 from flopfolio.validation.published import published_path
 from flopfolio.validation.runs import read_rows, validate_file
 
@@ -71,3 +72,37 @@ def test_a_row_the_model_cannot_take_is_skipped_with_its_reason(
     (skipped,) = [s for s in report["skipped"] if s["name"] == "Mystery MoE"]
     assert "model shape" in skipped["reason"]
     assert len(report["rows"]) == len(lines) - 2
+
+
+@pytest.mark.parametrize(
+    ("row", "family"),
+    [
+        ({"name": "LLaMA-65B"}, "llama"),  # the size ends the family
+        ({"name": "Llama 2 70B"}, "llama-2"),  # the generation is part of it
+        ({"name": "DeepSeek-V2 (rate per trillion tokens)"}, "deepseek-v2"),  # notes dropped
+        (
+            {"name": "TRT-LLM Llama 4 Scout B200 FP4", "model": "Llama 4 Scout 17B-16E"},
+            "llama-4-scout",
+        ),
+        ({"name": "TRT-LLM Qwen3-235B-A22B B200x8 FP4 1000/1000"}, "qwen3"),  # tool prefix dropped
+        ({"name": "Mixtral 8x7B"}, "mixtral"),  # an 8x7B size
+    ],
+)
+def test_family_of(row: dict[str, str], family: str) -> None:
+    assert family_of(row) == family
+
+
+def test_family_hold_out_never_fits_on_its_own_family(catalog: Catalog) -> None:
+    rows = [r for r in read_rows(published_path("training")) if family_of(r) in ("llama", "pythia")]
+    prepared = [fit.prepare(c) for r in rows if not isinstance(c := training_case(r, catalog), str)]
+    ready = [p for p in prepared if p is not None]
+    groups = [family_of({"name": p.case.name}) for p in ready]
+    # Held out by family: each family is predicted from the other alone.
+    by_family = fit.leave_one_out(ready, groups)
+    llama_runs = [p for p, g in zip(ready, groups, strict=True) if g == "llama"]
+    alone = fit.fit_constants(llama_runs).constants
+    (first,) = [p for p, g in zip(ready, groups, strict=True) if g == "pythia"][:1]
+    expected = fit.predict_chip_hours(first, alone) / first.case.reported_chip_hours - 1
+    assert by_family.chip_hours[first.case.name] == pytest.approx(expected)
+    # One family only: nothing is left to fit on, so nothing is held out.
+    assert fit.leave_one_out(llama_runs, ["llama"] * len(llama_runs)) == fit.HeldOut({}, {})

@@ -233,8 +233,16 @@ def validate(
         ),
     ] = False,
     loo: Annotated[
-        bool, typer.Option("--loo", help="Training: also refit without each run and predict it.")
+        bool, typer.Option("--loo", help="Also refit without each row and predict it.")
     ] = False,
+    cv: Annotated[
+        str | None,
+        typer.Option(
+            "--cv",
+            help="Held-out figures: 'run' (as --loo) or 'family' (refit without the row's whole "
+            "model family, then predict it).",
+        ),
+    ] = None,
     catalog: CatalogOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -252,7 +260,13 @@ def validate(
         )
     else:
         source = Path(path)
-    report = validate_file(kind, source, load_catalog(catalog), leave_one_out=loo).to_dict()
+    report = validate_file(
+        kind,
+        source,
+        load_catalog(catalog),
+        leave_one_out=loo or cv is not None,
+        held_out_by=cv or "run",  # type: ignore[arg-type]  # checked by validate_file
+    ).to_dict()
     emit(report, as_json, "render_validation")
 
 

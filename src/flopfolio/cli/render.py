@@ -182,13 +182,18 @@ def render_models(payload: dict[str, Any]) -> None:
 
 def render_validation(report: dict[str, Any]) -> None:
     loo = any(r["leave_one_out"] is not None for r in report["rows"])
+    held_out = (
+        "leave-one-family-out"
+        if report["summary"].get("held_out_by") == "family"
+        else "leave-one-out"
+    )
     table = Table(title=f"Validation: {report['kind']}", title_justify="left")
     training = report["kind"] == "training"
     setup = ["basis", "recompute"] if training else []
     columns = (
         ["name", *setup]
         + ["predicted", "reported", "error", "baseline error"]
-        + (["leave-one-out error"] if loo else [])
+        + ([f"{held_out} error"] if loo else [])
     )
     for column in columns:
         table.add_column(column, justify="left" if column in ("name", *setup) else "right")
@@ -214,17 +219,17 @@ def render_validation(report: dict[str, Any]) -> None:
             f"baseline median {s['baseline_median_abs_error']:.0%}  max {s['baseline_max_abs_error']:.0%}"
         )
         if "leave_one_out_median_abs_error" in s:
-            line += f"  leave-one-out median {s['leave_one_out_median_abs_error']:.0%}  max {s['leave_one_out_max_abs_error']:.0%}"
+            line += f"  {held_out} median {s['leave_one_out_median_abs_error']:.0%}  max {s['leave_one_out_max_abs_error']:.0%}"
         console.print(line, highlight=False)
     if report["utilization"]:
         util = Table(title="Reported utilization", title_justify="left")
         left = ("name", "kind", "recompute")
         for column in (*left, "predicted", "reported", "error") + (
-            ("leave-one-out error",) if loo else ()
+            (f"{held_out} error",) if loo else ()
         ):
             util.add_column(column, justify="left" if column in left else "right")
         for u in report["utilization"]:
-            held_out = u["leave_one_out_error"]
+            unseen = u["leave_one_out_error"]
             util.add_row(
                 u["name"],
                 u["kind"],
@@ -232,7 +237,7 @@ def render_validation(report: dict[str, Any]) -> None:
                 f"{u['predicted']:.3f}",
                 f"{u['reported']:.3f}",
                 f"{u['error']:+.0%}",
-                *(("—" if held_out is None else f"{held_out:+.0%}",) if loo else ()),
+                *(("—" if unseen is None else f"{unseen:+.0%}",) if loo else ()),
             )
         console.print(util)
         if "utilization_median_abs_error" in s:

@@ -47,6 +47,27 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9.]+", "-", text.lower()).strip("-")
 
 
+# A model's size in its name ("7B", "1.1B", "17B-16E", "8x7B", "175B"): the family is what precedes it.
+_SIZE = re.compile(r"^(\d+x)?\d+(\.\d+)?[bmt]$")
+
+
+def family_of(row: dict[str, str]) -> str:
+    """The model family a row belongs to, for holding whole families out of a fit: the words of
+    its ``model`` column (else its ``name``) before the first size, benchmark tool prefixes
+    dropped — "LLaMA-65B" and "LLaMA-7B" are ``llama``, "Llama 2 70B" is ``llama-2``,
+    "TRT-LLM Llama 4 Scout B200 FP4" (model "Llama 4 Scout 17B-16E") is ``llama-4-scout``."""
+    text = re.sub(r"\(.*?\)", " ", row.get("model") or row.get("name", ""))  # "(rate per ...)"
+    words = _slug(text).split("-")
+    if words[:2] == ["trt", "llm"]:
+        words = words[2:]
+    family: list[str] = []
+    for word in words:
+        if _SIZE.match(word) or (family and word.startswith(("v0.", "v1."))):
+            break
+        family.append(word)
+    return "-".join(family) or "unknown"
+
+
 def preset_for_row(row: dict[str, str], catalog: Catalog) -> TransformerSpec | None:
     """The catalog preset a row names (its ``model`` column, else its ``name``: the longest preset
     id or name its words start with), if the preset's parameter count agrees with the row's within

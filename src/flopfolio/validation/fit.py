@@ -179,15 +179,25 @@ class HeldOut:
     utilization: dict[str, float]
 
 
-def leave_one_out(prepared: Sequence[PreparedCase]) -> HeldOut:
+def leave_one_out(prepared: Sequence[PreparedCase], groups: Sequence[str] | None = None) -> HeldOut:
+    """Each run predicted by constants fitted without it — or, given ``groups`` (one key per
+    run, e.g. its model family), without every run of its group. A group that is the whole set
+    has nothing to fit on and is left out."""
+    keys = list(groups) if groups is not None else [p.case.name for p in prepared]
     held_out = HeldOut({}, {})
-    for i, unseen in enumerate(prepared):
-        case = unseen.case
-        constants = fit_constants([p for j, p in enumerate(prepared) if j != i]).constants
-        if case.reported_chip_hours:
-            predicted = predict_chip_hours(unseen, constants)
-            held_out.chip_hours[case.name] = predicted / case.reported_chip_hours - 1
-        if case.reported_utilization and case.utilization_kind:
-            predicted = predict_utilization(unseen, constants)
-            held_out.utilization[case.name] = predicted / case.reported_utilization - 1
+    for key in dict.fromkeys(keys):
+        rest = [p for p, k in zip(prepared, keys, strict=True) if k != key]
+        if not rest:
+            continue
+        constants = fit_constants(rest).constants
+        for unseen, k in zip(prepared, keys, strict=True):
+            case = unseen.case
+            if k != key:
+                continue
+            if case.reported_chip_hours:
+                predicted = predict_chip_hours(unseen, constants)
+                held_out.chip_hours[case.name] = predicted / case.reported_chip_hours - 1
+            if case.reported_utilization and case.utilization_kind:
+                predicted = predict_utilization(unseen, constants)
+                held_out.utilization[case.name] = predicted / case.reported_utilization - 1
     return held_out

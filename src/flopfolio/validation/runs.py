@@ -8,11 +8,12 @@ Input files use exactly the columns of ``validation/data/published/training_runs
   where the reported hours were computed from throughput (``basis`` steady state). Runs that
   report a utilization instead (or as well) get a second table: predicted MFU or HFU against
   theirs, for the recomputation the run used where the paper says. The fit uses both kinds of
-  figure; ``leave_one_out`` refits the constants without each run and predicts its figures.
+  figure; ``leave_one_out`` refits the constants without each run and predicts its figures
+  (with ``held_out_by="family"``, without every run of its model family).
 * Inference: the metric is the row's ``metric`` column (``output_tokens_per_s`` or ``ttft_ms``),
   predicted by the serving model with its fitted constants; leave-one-out works the same way.
 
-Baselines (DESIGN.md): training, the napkin ``6·N·D`` at a fixed 40% of the dense bf16 peak
+Baselines (docs/contributing.md): training, the napkin ``6·N·D`` at a fixed 40% of the dense bf16 peak
 (fp16 where the chip has no bf16); inference, the plain roofline at 100% of peak FLOP/s and
 bandwidth. Rows that cannot be judged are listed with the reason, never dropped silently.
 """
@@ -23,14 +24,19 @@ import csv
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from flopfolio.catalog.catalog import Catalog
-from flopfolio.errors import CatalogError
+from flopfolio.errors import CatalogError, unknown_choice
 from flopfolio.perf.inference import PLAIN_ROOFLINE, InferenceConstants
 from flopfolio.perf.step_time import StepConstants
-from flopfolio.validation.cases import training_case
+from flopfolio.validation.cases import family_of, training_case
 from flopfolio.workload.flops import napkin_training_flops
+
+# What a held-out prediction leaves out of the fit: the run itself, or every run of its model
+# family (``cases.family_of``), which is the honest test for a family the fit has never seen.
+HeldOutBy = Literal["run", "family"]
+HELD_OUT_BY: tuple[HeldOutBy, ...] = ("run", "family")
 
 BASELINE_MFU = 0.40
 
@@ -78,6 +84,7 @@ class ValidationReport:
     rows: list[ValidationRow] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     utilization: list[UtilizationRow] = field(default_factory=list)
+    held_out_by: HeldOutBy | None = None  # what the leave-one-out figures held out
 
     def to_dict(self) -> dict[str, Any]:
         errors = [r.error for r in self.rows]
@@ -90,6 +97,8 @@ class ValidationReport:
             "baseline_median_abs_error": _median_abs([r.baseline_error for r in self.rows]),
             "baseline_max_abs_error": max((abs(r.baseline_error) for r in self.rows), default=None),
         }
+        if self.held_out_by is not None:
+            summary["held_out_by"] = self.held_out_by
         if loo:
             summary["leave_one_out_median_abs_error"] = _median_abs(loo)
             summary["leave_one_out_max_abs_error"] = max(abs(e) for e in loo)
@@ -149,13 +158,18 @@ def read_rows(path: Path | str) -> list[dict[str, str]]:
 
 
 def validate_training(
-    rows: list[dict[str, str]], catalog: Catalog, *, leave_one_out: bool = False
+    rows: list[dict[str, str]],
+    catalog: Catalog,
+    *,
+    leave_one_out: bool = False,
+    held_out_by: HeldOutBy = "run",
 ) -> ValidationReport:
     from flopfolio.validation import fit
 
-    report = ValidationReport("training")
+    report = ValidationReport("training", held_out_by=held_out_by if leave_one_out else None)
     constants = StepConstants(*catalog.utilization.values)
     prepared = []
+    families = []
     for row in rows:
         case = training_case(row, catalog)
         if isinstance(case, str):
@@ -172,7 +186,9 @@ def validate_training(
             )
             continue
         prepared.append(ready)
-    held_out = fit.leave_one_out(prepared) if leave_one_out else fit.HeldOut({}, {})
+        families.append(family_of(row))
+    groups = families if held_out_by == "family" else None
+    held_out = fit.leave_one_out(prepared, groups) if leave_one_out else fit.HeldOut({}, {})
     for p in prepared:
         case = p.case
         recompute = case.recompute.value if case.recompute else "search"
@@ -211,23 +227,29 @@ def validate_training(
 
 
 def validate_inference(
-    rows: list[dict[str, str]], catalog: Catalog, *, leave_one_out: bool = False
+    rows: list[dict[str, str]],
+    catalog: Catalog,
+    *,
+    leave_one_out: bool = False,
+    held_out_by: HeldOutBy = "run",
 ) -> ValidationReport:
     from flopfolio.validation.inference_fit import bench_case, fit_serving_constants, predict
 
-    report = ValidationReport("inference")
+    report = ValidationReport("inference", held_out_by=held_out_by if leave_one_out else None)
     constants = InferenceConstants(*catalog.serving.values)
     cases = []
+    groups = []
     for row in rows:
         case = bench_case(row, catalog)
         if isinstance(case, str):
             report.skipped.append((row.get("name", "?"), case))
         else:
             cases.append(case)
+            groups.append(family_of(row) if held_out_by == "family" else f"row {len(cases)}")
     for i, case in enumerate(cases):
         loo = None
-        if leave_one_out:
-            rest = cases[:i] + cases[i + 1 :]
+        rest = [c for c, g in zip(cases, groups, strict=True) if g != groups[i]]
+        if leave_one_out and rest:
             loo = predict(case, fit_serving_constants(rest).constants)
         report.rows.append(
             ValidationRow(
@@ -242,10 +264,21 @@ def validate_inference(
 
 
 def validate_file(
-    kind: str, path: Path | str, catalog: Catalog, *, leave_one_out: bool = False
+    kind: str,
+    path: Path | str,
+    catalog: Catalog,
+    *,
+    leave_one_out: bool = False,
+    held_out_by: HeldOutBy = "run",
 ) -> ValidationReport:
+    if held_out_by not in HELD_OUT_BY:
+        raise unknown_choice("hold-out grouping", held_out_by, HELD_OUT_BY)
     if kind == "training":
-        return validate_training(read_rows(path), catalog, leave_one_out=leave_one_out)
+        return validate_training(
+            read_rows(path), catalog, leave_one_out=leave_one_out, held_out_by=held_out_by
+        )
     if kind == "inference":
-        return validate_inference(read_rows(path), catalog, leave_one_out=leave_one_out)
+        return validate_inference(
+            read_rows(path), catalog, leave_one_out=leave_one_out, held_out_by=held_out_by
+        )
     raise CatalogError(f"Unknown validation kind {kind!r}. To fix: use training or inference.")
