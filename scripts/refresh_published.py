@@ -15,33 +15,33 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PUBLISHED = ROOT / "src" / "flopfolio" / "catalog" / "data" / "published"
+PUBLISHED = ROOT / "src" / "flopfolio" / "validation" / "data" / "published"
 FIXTURES = ROOT / "tests" / "data"
 
 
-def _copies(source: Path) -> list[tuple[Path, Path]]:
-    pairs = [(p, PUBLISHED / p.name) for p in sorted((source / "calibration").glob("*.csv"))]
-    pairs.append((source / "accelerators.csv", FIXTURES / "accelerators.csv"))
+def _copies(source: Path, published: Path, fixtures: Path) -> list[tuple[Path, Path]]:
+    pairs = [(p, published / p.name) for p in sorted((source / "calibration").glob("*.csv"))]
+    pairs.append((source / "accelerators.csv", fixtures / "accelerators.csv"))
     for folder in ("skypilot-samples", "hosted-api-prices"):
         pairs += [
-            (p, FIXTURES / p.relative_to(source))
+            (p, fixtures / p.relative_to(source))
             for p in sorted((source / folder).rglob("*"))
             if p.is_file()
         ]
     return pairs
 
 
-def main(source: Path) -> int:
+def main(source: Path, published: Path = PUBLISHED, fixtures: Path = FIXTURES) -> int:
     if not (source / "calibration").is_dir():
         print(
             f"error: {source} has no calibration/ folder. To fix: pass the reference-data folder."
         )
         return 2
-    for origin, target in _copies(source):
+    for origin, target in _copies(source, published, fixtures):
         if target.exists() and filecmp.cmp(origin, target, shallow=False):
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        print(f"{'updated' if target.exists() else 'added'} {target.relative_to(ROOT)}")
+        print(f"{'updated' if target.exists() else 'added'} {target}")
         shutil.copyfile(origin, target)
     return 0
 

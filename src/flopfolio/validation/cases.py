@@ -62,7 +62,7 @@ def family_of(row: dict[str, str]) -> str:
         words = words[2:]
     family: list[str] = []
     for word in words:
-        if _SIZE.match(word) or (family and word.startswith(("v0.", "v1."))):
+        if _SIZE.match(word):
             break
         family.append(word)
     return "-".join(family) or "unknown"
