@@ -10,10 +10,14 @@ from flopfolio.perf.inference import (
     PLAIN_ROOFLINE,
     InferenceConstants,
     ServingPrecision,
+    constants_for,
     estimate_inference,
+    expert_tile_occupancy,
+    kv_replication,
 )
 from flopfolio.specs.precision import Precision
 from flopfolio.specs.transformer import TransformerSpec
+from flopfolio.workload.memory import kv_cache_bytes_per_token
 
 K = InferenceConstants(0.5, 0.8, 0.0)
 
@@ -33,15 +37,89 @@ def test_decode_at_batch_one_streams_the_weights(catalog: Catalog) -> None:
     assert est.central.output_tokens_per_s == pytest.approx(1 / est.central.tpot_s)
 
 
-def test_step_overhead_adds_to_every_step(catalog: Catalog) -> None:
-    spec = catalog.preset("llama-3.1-8b").spec
+def test_layer_overhead_adds_to_every_step(catalog: Catalog) -> None:
+    spec = catalog.preset("llama-3.1-8b").spec  # 32 layers
     args = {"input_tokens": 128, "output_tokens": 128, "batch": 4}
     plain = estimate_inference(spec, catalog.accelerator("H100"), constants=K, **args)  # type: ignore[arg-type]
     slow = estimate_inference(
-        spec, catalog.accelerator("H100"), constants=InferenceConstants(0.5, 0.8, 0.003), **args
+        spec, catalog.accelerator("H100"), constants=InferenceConstants(0.5, 0.8, 1e-4), **args
     )  # type: ignore[arg-type]
-    assert slow.central.tpot_s == pytest.approx(plain.central.tpot_s + 0.003)
-    assert slow.central.ttft_s == pytest.approx(plain.central.ttft_s + 0.003)
+    assert slow.central.tpot_s == pytest.approx(plain.central.tpot_s + 32 * 1e-4)
+    assert slow.central.ttft_s == pytest.approx(plain.central.ttft_s + 32 * 1e-4)
+
+
+def test_gemms_and_attention_are_rooflines_that_add(catalog: Catalog) -> None:
+    """At batch 256 the GEMMs are compute-bound and attention is bound by the KV reads: the step
+    is the sum of the two, not one max over the summed work."""
+    spec = catalog.preset("llama-3.1-8b").spec
+    h100 = catalog.accelerator("H100")  # 1,979 TFLOP/s fp8 dense, 3.35 TB/s
+    est = estimate_inference(
+        spec, h100, input_tokens=0, output_tokens=2048, batch=256, precision=Precision.FP8,
+        constants=K,
+    )  # fmt: skip
+    gemm_s = 256 * 2 * spec.matmul_params_active / (1979e12 * 0.5)
+    weights_s = (spec.params - 128256 * 4096) / (3.35e12 * 0.8)
+    # KV: 256 sequences × 1,024 tokens of mean context × 2·32·8·128 fp8 values.
+    kv_s = 256 * 1024 * (2 * 32 * 8 * 128) / (3.35e12 * 0.8)
+    attention_s = 256 * 4 * 32 * 1024 / 2 * 4096 / (1979e12 * 0.5)
+    assert gemm_s > weights_s and kv_s > attention_s
+    assert est.central.tpot_s == pytest.approx(gemm_s + kv_s, rel=0.01)
+    assert est.central.tpot_s > max(gemm_s + attention_s, weights_s + kv_s) * 1.1
+
+
+def test_kv_heads_are_replicated_past_the_tensor_parallel_degree(catalog: Catalog) -> None:
+    spec = catalog.preset("qwen3-235b-a22b").spec  # 4 KV heads
+    assert kv_replication(spec, 8) == 2.0 and kv_replication(spec, 4) == 1.0
+    b200 = catalog.accelerator("B200")
+    est = estimate_inference(
+        spec, b200, input_tokens=1000, output_tokens=1000, gpus=8, batch_max=True,
+        precision=Precision.FP4, constants=K,
+    )  # fmt: skip
+    per_sequence = 2000 * kv_cache_bytes_per_token(spec, Precision.FP8) * 2
+    free = 8 * 180 * 2**30 * 0.9 - spec.params * 0.5625
+    assert est.layout.tensor == 8
+    assert est.max_batch == int(free // per_sequence)
+    assert est.kv_cache_gib == pytest.approx(est.batch * per_sequence / 2**30)
+
+
+def test_expert_gemms_run_on_whole_tiles(catalog: Catalog) -> None:
+    spec = catalog.preset("qwen3-235b-a22b").spec  # 128 experts, top-8
+    assert expert_tile_occupancy(spec, 160) == pytest.approx(10 / 128)  # 10 rows per expert
+    assert expert_tile_occupancy(spec, 2048) == pytest.approx(1.0)  # 128 rows: one full tile
+    assert expert_tile_occupancy(spec, 2080) == pytest.approx(130 / 256)
+
+
+def test_fp4_weights_activations_and_kv(catalog: Catalog) -> None:
+    b200, h100 = catalog.accelerator("B200"), catalog.accelerator("H100")
+    assert Precision.FP4.bytes_per_value == 0.5625  # NVFP4: 4 bits + an 8-bit scale per 16
+    assert Precision.parse("NVFP4") is Precision.FP4 and Precision.parse("mxfp4") is Precision.FP4
+    # Blackwell computes in FP4; the KV cache stays FP8 and attention runs in FP8.
+    fp4 = ServingPrecision.resolve(b200, Precision.FP4)
+    assert (fp4.weights, fp4.compute, fp4.kv) == (Precision.FP4, Precision.FP4, Precision.FP8)
+    assert fp4.attention(b200) is Precision.FP8
+    assert b200.peak(Precision.FP4) == 9000e12
+    # Hopper has no FP4 tensor cores: FP4 weights are dequantized into bf16 math...
+    weight_only = ServingPrecision.resolve(h100, Precision.FP4)
+    assert (weight_only.compute, weight_only.kv) == (Precision.BF16, Precision.BF16)
+    # ...and asking it to compute in FP4 is an error that names what it has.
+    with pytest.raises(UnsupportedPrecisionError, match="no published fp4 rate"):
+        ServingPrecision.resolve(h100, Precision.FP4, Precision.FP4)
+    # Llama 3.1 405B fits on 4 B200s in FP4 (228 GiB of weights), not in bf16.
+    spec = catalog.preset("llama-3.1-405b").spec
+    est = estimate_inference(
+        spec, b200, input_tokens=1000, output_tokens=1000, gpus=4, batch_max=True,
+        precision=Precision.FP4, constants=K,
+    )  # fmt: skip
+    assert est.weights_gib == pytest.approx(spec.params * 0.5625 / 2**30)
+    assert est.fits and est.batch > 100
+
+
+def test_each_generation_gets_its_fitted_pair(catalog: Catalog) -> None:
+    values = (0.5, 0.6, 1e-4, 0.2, 0.4)
+    assert constants_for(catalog.accelerator("H100"), values) == InferenceConstants(0.5, 0.6, 1e-4)
+    assert constants_for(catalog.accelerator("B200"), values) == InferenceConstants(0.2, 0.4, 1e-4)
+    assert constants_for(catalog.accelerator("MI355X"), values).compute_efficiency == 0.2
+    assert constants_for(catalog.accelerator("A100-80GB"), values[:3]).compute_efficiency == 0.5
 
 
 def test_batch_raises_throughput_until_compute_binds(catalog: Catalog) -> None:
@@ -165,7 +243,7 @@ def test_latency_properties(batch: int, s_in: int, s_out: int) -> None:
     catalog = load_catalog(None)
     spec = catalog.preset("llama-3.1-8b").spec
     h100 = catalog.accelerator("H100")
-    k = InferenceConstants(*catalog.serving.values)
+    k = constants_for(h100, catalog.serving.values)
     est = estimate_inference(
         spec, h100, input_tokens=s_in, output_tokens=s_out, batch=batch, constants=k
     )
@@ -176,3 +254,25 @@ def test_latency_properties(batch: int, s_in: int, s_out: int) -> None:
         spec, h100, input_tokens=s_in, output_tokens=s_out, batch=batch, constants=PLAIN_ROOFLINE
     )
     assert est.central.output_tokens_per_s <= roof.central.output_tokens_per_s
+
+
+@pytest.mark.parametrize(
+    ("preset", "total", "active"),
+    [
+        ("gpt-oss-120b", 116.8e9, 5.7e9),  # model card: 5.1B active without the embedding tables
+        ("gpt-oss-20b", 20.9e9, 4.2e9),  # model card: 3.6B likewise
+        ("kimi-k2", 1.03e12, 32.9e9),  # paper: 1.04T total, 32B activated
+    ],
+)
+def test_newer_moe_presets_count_their_parameters(
+    catalog: Catalog, preset: str, total: float, active: float
+) -> None:
+    spec = catalog.preset(preset).spec
+    assert spec.params == pytest.approx(total, rel=0.01)
+    assert spec.active_params == pytest.approx(active, rel=0.01)
+
+
+def test_mla_caches_the_latent_for_kimi_k2(catalog: Catalog) -> None:
+    spec = catalog.preset("kimi-k2").spec
+    # 61 layers × (kv_lora_rank 512 + rope 64) values, bf16.
+    assert kv_cache_bytes_per_token(spec, Precision.BF16) == 61 * (512 + 64) * 2

@@ -16,7 +16,7 @@ from flopfolio.catalog.profiles import load_profile
 from flopfolio.economics.pricing import PriceChoice, choose_price
 from flopfolio.perf.batch_job import batch_job
 from flopfolio.perf.goodput import EVAL_FRACTION, PROGRAM_FACTOR, PROGRAM_FACTOR_BAND
-from flopfolio.perf.inference import InferenceConstants, estimate_inference
+from flopfolio.perf.inference import InferenceConstants, constants_for, estimate_inference
 from flopfolio.perf.step_time import StepConstants
 from flopfolio.perf.training import estimate_training
 from flopfolio.planning.uncertainty import RunUncertainty, simulate
@@ -132,9 +132,9 @@ def estimate_serving(
             raise InvalidSpecError(
                 f"--batch {batch!r} is not a number. To fix: write e.g. 8 or max."
             ) from None
-    fitted = InferenceConstants(*cat.serving.values)
+    fitted = constants_for(acc, cat.serving.values)
     if mfu is not None:
-        fitted = InferenceConstants(mfu, fitted.bandwidth_efficiency, fitted.step_overhead_s)
+        fitted = InferenceConstants(mfu, fitted.bandwidth_efficiency, fitted.layer_overhead_s)
     estimate = estimate_inference(
         choice.spec, acc, input_tokens=input_tokens, output_tokens=output_tokens, constants=fitted,
         gpus=gpus, precision=prec,

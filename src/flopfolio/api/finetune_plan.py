@@ -19,7 +19,7 @@ from flopfolio.api.model_input import choose_model
 from flopfolio.api.yaml_input import load_model
 from flopfolio.catalog.catalog import Catalog, load_catalog
 from flopfolio.errors import InfeasiblePlanError, InvalidSpecError, did_you_mean
-from flopfolio.perf.inference import InferenceConstants
+from flopfolio.perf.inference import constants_for
 from flopfolio.perf.posttrain import (
     DEFAULT_SEQ_LEN,
     FinetuneEstimate,
@@ -271,7 +271,7 @@ def plan_rl(
         method=_method(spec.method),
     )
     est = estimate_rl(
-        run, acc, InferenceConstants(*cat.serving.values), gpus=spec.gpus,
+        run, acc, constants_for(acc, cat.serving.values), gpus=spec.gpus,
         usd_per_gpu_hour=price_choice.usd_per_gpu_hour, colocated=spec.colocated,
         rollout_gpus=spec.rollout_gpus,
     )  # fmt: skip
@@ -333,7 +333,7 @@ def plan_synthetic(
                 "model name from the catalog's api_prices.csv."
             )
     cost = synthetic_data_cost(
-        n_tokens, choose_model(cat, model).spec, acc, InferenceConstants(*cat.serving.values),
+        n_tokens, choose_model(cat, model).spec, acc, constants_for(acc, cat.serving.values),
         price_choice.usd_per_gpu_hour,
         None if api_row is None else (api_row.usd_per_million_input_tokens,
                                       api_row.usd_per_million_output_tokens),

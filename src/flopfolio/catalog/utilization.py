@@ -15,7 +15,13 @@ CONSTANT_COLUMNS = (
     "dp_overlap",
     "production_overhead",
 )
-INFERENCE_COLUMNS = ("compute_efficiency", "bandwidth_efficiency", "step_overhead_s")
+INFERENCE_COLUMNS = (
+    "compute_efficiency",
+    "bandwidth_efficiency",
+    "layer_overhead_s",
+    "fp4_generation_compute_efficiency",
+    "fp4_generation_bandwidth_efficiency",
+)
 FIT_COLUMNS = ("constant", "value", "source", "as_of")
 
 

@@ -87,7 +87,10 @@ def calibrate(
 @app.command()
 def fit(
     kind: Annotated[str, typer.Argument(help="training or inference")],
-    path: Annotated[Path, typer.Argument(help="Runs or benchmarks CSV (the calibration schema).")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="Runs or benchmarks CSVs (the calibration schema), fitted together."),
+    ],
     save: Annotated[
         bool, typer.Option("--save", help="Write the constants to your user catalog.")
     ] = False,
@@ -99,7 +102,7 @@ def fit(
     from flopfolio.validation.refit import refit
 
     target = writable_catalog(catalog) if save else None
-    payload = refit(kind, path, load_catalog(catalog), save_to=target)
+    payload = refit(kind, paths, load_catalog(catalog), save_to=target)
     emit(payload, as_json, "render_fit")
 
 

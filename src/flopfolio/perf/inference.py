@@ -7,27 +7,42 @@ continuous batching each **decode step** produces one token for each of the ``b`
 also prefills the prompts of the requests that replace finished ones, ``b·s_in/s_out`` tokens per
 step on average (chunked prefill). One step takes
 
-    τ = max(FLOPs / (G·peak·e_c), bytes / (G·bw·e_b)) + communication + τ₀
+    τ = max(linear FLOPs / (G·peak·e_c·u), weight bytes / (G·bw·e_b))
+      + max(attention FLOPs / (G·peak_attn·e_c), KV bytes / (G·bw·e_b))
+      + communication + L·τ_L
 
-* FLOPs: ``b`` tokens at the mean context ``s_in + s_out/2`` plus the prefill tokens at ``s_in/2``
-  (``workload/flops.py``), at the *compute* precision's dense peak;
-* bytes: the weights the step touches (all of a dense model; for MoE only the routed experts,
-  ``TransformerSpec.weights_touched``) at the *weight* precision, plus the KV cache read, ``b`` ×
-  context × KV bytes per token at the *KV* precision (GQA/MQA/MLA-aware);
+The projections and MLPs (GEMMs that stream the weights) and attention (kernels that stream the
+KV cache) run one after the other in a step, so each has its own roofline and the two add; a single
+max over the summed work would let KV reads hide behind GEMMs, which no framework does.
+
+* linear FLOPs: ``2 × matmul parameters`` per token, at the *compute* precision's dense peak; ``u``
+  is the tile occupancy of the expert GEMMs: an expert that receives ``m = n·k/E`` of the step's
+  ``n`` tokens runs a GEMM padded to whole 128-row tiles, ``u = m / (128·⌈m/128⌉)`` on its share;
+* weight bytes: the weights the step touches (all of a dense model; for MoE only the experts hit,
+  ``TransformerSpec.weights_touched``) at the *weight* precision;
+* attention FLOPs: scores and values at the tokens' context (``workload/flops.py``), at FP8 when
+  the GEMMs run in FP4 (attention has no FP4 kernels);
+* KV bytes: ``b`` × context × KV bytes per token at the *KV* precision (GQA/MQA/MLA-aware), each KV
+  head held once per tensor-parallel rank that needs it: with ``t`` above the KV-head count, heads
+  are replicated (``max(t, kv_heads) / kv_heads``), as vLLM and TensorRT-LLM do;
 * communication: two all-reduces per layer of the step's activations across ``t`` (ring,
   intra-node link), one point-to-point hop per pipeline boundary, and for MoE two all-to-alls per
   MoE layer across the replica;
-* ``τ₀``: a fixed per-step cost (kernel launches, scheduling, sampling).
+* ``L·τ_L``: a fixed cost per layer per step (kernel launches and their tails, synchronisation):
+  a 94-layer model pays three times a 32-layer one's.
 
 Time per output token is ``τ``; throughput is ``b/τ`` output tokens per second. Time to first
 token is one request's prefill on the replica (``s_in`` tokens, compute- or weight-bound) plus
-``τ₀``. ``e_c``, ``e_b`` and ``τ₀`` are fitted on published benchmarks (``flopfolio fit
-inference``; shipped in ``catalog/data/inference_fit.csv``); the plain roofline (1, 1, 0) is the
-validation baseline.
+``L·τ_L``. ``e_c``, ``e_b`` and ``τ_L`` are fitted on published benchmarks (``flopfolio fit
+inference``; shipped in ``catalog/data/inference_fit.csv``), with one (``e_c``, ``e_b``) pair per
+hardware generation: the cards with FP4 tensor cores (Blackwell, CDNA 4) get their own where the
+benchmarks cover them (:func:`constants_for`); the plain roofline (1, 1, 0) is the validation
+baseline.
 
 Quantization: weights, activations (compute) and the KV cache each have a precision. Weight-only
 formats the chip cannot compute in (int4, fp4 on pre-Blackwell) compute in bf16 (fp16 where the
-chip has no bf16); the KV cache defaults to the compute precision, at most 16-bit.
+chip has no bf16); the KV cache defaults to the compute precision, at most 16-bit and at least
+8-bit (FP4 checkpoints such as NVIDIA ModelOpt's NVFP4 keep an FP8 KV cache).
 """
 
 from __future__ import annotations
@@ -42,11 +57,17 @@ from flopfolio.specs.band import Band
 from flopfolio.specs.precision import Precision
 from flopfolio.specs.transformer import TransformerSpec
 from flopfolio.units import GIB, check_positive
-from flopfolio.workload.flops import FlopCount, inference_flops_per_token
+from flopfolio.workload.flops import (
+    FlopCount,
+    attention_flops_per_token_forward,
+    inference_flops_per_token,
+)
 from flopfolio.workload.memory import kv_cache_bytes_per_token
 
 USABLE_MEMORY_FRACTION = 0.90  # the rest: activations, CUDA graphs, fragmentation
 MAX_BATCH = 1 << 16
+GEMM_TILE_ROWS = 128  # Hopper/Blackwell tensor-core GEMM tiles: 64-256 rows; 128 is the common one
+NOMINAL_LAYERS = 32  # for the per-layer overhead of a model known only by its parameter count
 EFFICIENCY_LOG_SD = (
     0.20  # band: ±20% (log) on the step time; replaced by the fit's spread when known
 )
@@ -59,7 +80,7 @@ FALLBACK_SCALE_OUT_GB_PER_S = 1.5625
 class InferenceConstants:
     compute_efficiency: float  # e_c
     bandwidth_efficiency: float  # e_b
-    step_overhead_s: float  # τ₀
+    layer_overhead_s: float  # τ_L, per layer per step
 
     def __post_init__(self) -> None:
         for what in ("compute_efficiency", "bandwidth_efficiency"):
@@ -68,13 +89,31 @@ class InferenceConstants:
                 raise InvalidSpecError(
                     f"{what.replace('_', ' ')} must be in (0, 1], got {value!r}."
                 )
-        if not 0 <= self.step_overhead_s < 1:
+        if not 0 <= self.layer_overhead_s < 0.01:
             raise InvalidSpecError(
-                f"step overhead must be in [0, 1) s, got {self.step_overhead_s!r}."
+                f"layer overhead must be in [0, 10) ms, got {self.layer_overhead_s!r} s."
             )
+
+    def step_overhead_s(self, spec: TransformerSpec) -> float:
+        return self.layer_overhead_s * (spec.layers if spec.has_shape else NOMINAL_LAYERS)
 
 
 PLAIN_ROOFLINE = InferenceConstants(1.0, 1.0, 0.0)
+
+
+def fp4_generation(acc: Accelerator) -> bool:
+    """Cards with FP4 tensor cores (B200, GB200, B300, MI355X...): the generation whose FP4 GEMMs,
+    grouped MoE kernels and software are younger, with their own fitted efficiencies."""
+    return acc.supports(Precision.FP4)
+
+
+def constants_for(acc: Accelerator, values: tuple[float, ...]) -> InferenceConstants:
+    """The fitted constants for ``acc``'s generation: ``values`` is the shipped fit's
+    (e_c, e_b, τ_L[, e_c FP4 generation, e_b FP4 generation])."""
+    e_c, e_b, tau = values[:3]
+    if len(values) >= 5 and fp4_generation(acc):
+        e_c, e_b = values[3], values[4]
+    return InferenceConstants(e_c, e_b, tau)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +143,15 @@ class ServingPrecision:
             )
         if kv is None:
             kv = compute if compute.bytes_per_value <= 2 else Precision.BF16
+            if kv is Precision.FP4:
+                kv = Precision.FP8 if acc.supports(Precision.FP8) else Precision.BF16
         return cls(w, compute, kv)
+
+    def attention(self, acc: Accelerator) -> Precision:
+        """The precision attention's matmuls run in: FP4 has no attention kernels, so FP8."""
+        if self.compute is Precision.FP4 and acc.supports(Precision.FP8):
+            return Precision.FP8
+        return self.compute
 
     def describe(self) -> str:
         return f"weights {self.weights.value}, compute {self.compute.value}, KV {self.kv.value}"
@@ -192,6 +239,36 @@ def _ring_all_reduce(acc: Accelerator, volume: float, group: int) -> float:
     )
 
 
+def kv_replication(spec: TransformerSpec, tensor: int) -> float:
+    """How many times the KV cache is held: with more tensor-parallel ranks than KV heads, each
+    rank keeps a copy of the head it needs (MLA's latent is one per rank already counted)."""
+    if not spec.has_shape or spec.mla is not None:
+        return 1.0
+    return max(tensor, spec.kv_head_count) / spec.kv_head_count
+
+
+def expert_tile_occupancy(spec: TransformerSpec, new_tokens: float) -> float:
+    """Share of the expert GEMMs' padded tiles holding real rows: each expert receives ``n·k/E``
+    rows and its GEMM runs on whole :data:`GEMM_TILE_ROWS` tiles."""
+    rows = new_tokens * spec.experts_active / spec.experts
+    if rows <= 0:
+        return 1.0
+    return rows / (math.ceil(rows / GEMM_TILE_ROWS) * GEMM_TILE_ROWS)
+
+
+def _linear_compute_s(spec: TransformerSpec, new_tokens: float, per_second: float) -> float:
+    """The projections' and MLPs' FLOPs at ``per_second``, the experts' share at their tiles'
+    occupancy."""
+    flops = new_tokens * 2.0 * spec.matmul_params_active
+    if not (spec.has_shape and spec.experts):
+        return flops / per_second
+    expert_share = (
+        spec.moe_layers * spec.experts_active * spec.expert_params() / spec.matmul_params_active
+    )
+    occupancy = expert_tile_occupancy(spec, new_tokens)
+    return flops * (1.0 - expert_share + expert_share / occupancy) / per_second
+
+
 def _step(
     spec: TransformerSpec,
     acc: Accelerator,
@@ -206,14 +283,24 @@ def _step(
 ) -> tuple[float, str]:
     """Seconds for one forward pass over ``new_tokens`` tokens, and what bounds it."""
     gpus = layout.gpus
-    flops = new_tokens * inference_flops_per_token(spec, attended_context).per_token
-    kv_bytes = kv_cache_bytes_per_token(spec, prec.kv) if spec.has_shape else 0.0
-    read = (
-        spec.weights_touched(new_tokens) * prec.weights.bytes_per_value
-        + cached_sequences * cached_context * kv_bytes
+    bandwidth = gpus * acc.memory_bw_gb_per_s * 1e9 * k.bandwidth_efficiency
+    linear_compute_s = _linear_compute_s(
+        spec, new_tokens, gpus * acc.peak(prec.compute) * k.compute_efficiency
     )
-    compute_s = flops / (gpus * acc.peak(prec.compute) * k.compute_efficiency)
-    memory_s = read / (gpus * acc.memory_bw_gb_per_s * 1e9 * k.bandwidth_efficiency)
+    weights_s = spec.weights_touched(new_tokens) * prec.weights.bytes_per_value / bandwidth
+    attention_s = kv_s = 0.0
+    if spec.has_shape:
+        attention_flops = new_tokens * attention_flops_per_token_forward(spec, attended_context)
+        attention_s = attention_flops / (
+            gpus * acc.peak(prec.attention(acc)) * k.compute_efficiency
+        )
+        kv_bytes = (
+            cached_sequences
+            * cached_context
+            * kv_cache_bytes_per_token(spec, prec.kv)
+            * kv_replication(spec, layout.tensor)
+        )
+        kv_s = kv_bytes / bandwidth
     comm_s = 0.0
     if spec.has_shape:
         activations = new_tokens * spec.hidden * prec.compute.bytes_per_value
@@ -235,8 +322,11 @@ def _step(
                 / gpus
                 / ((acc.intra_node_gb_per_s or FALLBACK_INTRA_GB_PER_S) * 1e9)
             )
+    compute_s = linear_compute_s + attention_s
+    memory_s = weights_s + kv_s
     bound = max((compute_s, "compute"), (memory_s, "memory"), (comm_s, "communication"))[1]
-    return max(compute_s, memory_s) + comm_s + k.step_overhead_s, bound
+    step_s = max(linear_compute_s, weights_s) + max(attention_s, kv_s) + comm_s
+    return step_s + k.step_overhead_s(spec), bound
 
 
 def serving_point(
@@ -282,7 +372,8 @@ def max_batch(
         return 0
     if not spec.has_shape:
         return MAX_BATCH
-    return int(min(MAX_BATCH, free // (seq * kv_cache_bytes_per_token(spec, prec.kv))))
+    copies = kv_replication(spec, ReplicaLayout.for_gpus(gpus, acc, spec).tensor)
+    return int(min(MAX_BATCH, free // (seq * kv_cache_bytes_per_token(spec, prec.kv) * copies)))
 
 
 def fewest_gpus_for_weights(spec: TransformerSpec, acc: Accelerator, prec: ServingPrecision) -> int:
@@ -387,18 +478,26 @@ def estimate_inference(
             else "batch 1 (pass --batch N, max, or latency limits)"
         )
     weights = spec.params * prec.weights.bytes_per_value / GIB
-    kv = chosen * seq * kv_cache_bytes_per_token(spec, prec.kv) / GIB if spec.has_shape else 0.0
+    kv = (
+        chosen
+        * seq
+        * kv_cache_bytes_per_token(spec, prec.kv)
+        * kv_replication(spec, layout.tensor)
+        / GIB
+        if spec.has_shape
+        else 0.0
+    )
     memory_per_gpu = (weights + kv) / gpus
     spread = math.exp(1.645 * log_sd)  # 90% interval on the step time
     slow = InferenceConstants(
         constants.compute_efficiency / spread,
         constants.bandwidth_efficiency / spread,
-        constants.step_overhead_s * spread,
+        constants.layer_overhead_s * spread,
     )
     fast = InferenceConstants(
         min(1.0, constants.compute_efficiency * spread),
         min(1.0, constants.bandwidth_efficiency * spread),
-        constants.step_overhead_s / spread,
+        constants.layer_overhead_s / spread,
     )
     return InferenceEstimate(
         spec=spec,

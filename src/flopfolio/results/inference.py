@@ -95,11 +95,11 @@ class InferenceResult:
                 else "user --gpus",
                 "compute_efficiency": e.constants.compute_efficiency,
                 "bandwidth_efficiency": e.constants.bandwidth_efficiency,
-                "step_overhead_ms": e.constants.step_overhead_s * 1e3,
+                "step_overhead_ms": e.constants.step_overhead_s(e.spec) * 1e3,
                 "decode_bound": e.central.decode_bound,
                 "weights_gib": e.weights_gib,
                 "kv_cache_gib": e.kv_cache_gib,
-                "model_basis": "continuous batching; per-step roofline with fitted efficiencies and overhead, TP/PP/EP communication",
+                "model_basis": "continuous batching; GEMM and attention rooflines per step with fitted efficiencies per hardware generation and a per-layer overhead, TP/PP/EP communication",
                 "price": price_dict(self.price),
             },
         }
@@ -114,8 +114,8 @@ class InferenceResult:
             f"Accelerator: {e.gpus} x {e.accelerator.id} (TP {e.layout.tensor} × PP {e.layout.pipeline}), "
             f"{e.precision.describe()}",
             f"Step model: continuous batching; compute at {e.constants.compute_efficiency:.2f} of peak, "
-            f"memory at {e.constants.bandwidth_efficiency:.2f} of bandwidth, {e.constants.step_overhead_s * 1e3:.2f} ms "
-            "per step (fitted on published benchmarks)",
+            f"memory at {e.constants.bandwidth_efficiency:.2f} of bandwidth, {e.constants.step_overhead_s(e.spec) * 1e3:.2f} ms "
+            "per step (fitted on published benchmarks, per layer)",
             f"Memory: weights {e.weights_gib:.1f} GiB + KV cache {e.kv_cache_gib:.1f} GiB "
             f"= {e.memory_per_gpu_gib:.1f} GiB per GPU ({'fits' if e.fits else 'DOES NOT FIT'})",
             f"Batch {e.batch}: {e.batch_rule} (the KV cache allows {e.max_batch})",

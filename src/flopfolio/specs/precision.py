@@ -31,14 +31,16 @@ class Precision(StrEnum):
             raise unknown_choice("precision", text, (p.value for p in cls)) from None
 
 
-# TF32 stores fp32 values; only the matmul inputs are rounded.
+# TF32 stores fp32 values; only the matmul inputs are rounded. FP4 is stored as NVFP4: 4-bit values
+# plus one FP8 (E4M3) scale per 16 values, 4.5 bits per value (MXFP4's E8M0 scale per 32 values
+# is 4.25 bits; both are read as fp4 and counted at NVFP4's 4.5, within 6%).
 _BYTES = {
     Precision.FP32: 4.0,
     Precision.TF32: 4.0,
     Precision.BF16: 2.0,
     Precision.FP16: 2.0,
     Precision.FP8: 1.0,
-    Precision.FP4: 0.5,
+    Precision.FP4: 4.5 / 8,
     Precision.INT8: 1.0,
     Precision.INT4: 0.5,
 }
@@ -48,4 +50,6 @@ _ALIASES = {
     "half": "fp16",
     "bfloat16": "bf16",
     "float8": "fp8",
+    "nvfp4": "fp4",
+    "mxfp4": "fp4",
 }

@@ -131,10 +131,10 @@ def spec_from_row(row: dict[str, str], catalog: Catalog | None = None) -> Transf
 
 
 def precision_from_text(text: str, acc: Accelerator) -> Precision:
-    """The precision a free-text column names (fp8, bf16, fp16, fp32), if the chip has it; else the
-    chip's default training precision."""
+    """The precision a free-text column names (fp4/nvfp4, fp8, bf16, fp16, fp32), if the chip has
+    it; else the chip's default training precision."""
     lowered = text.lower()
-    for precision in (Precision.FP8, Precision.BF16, Precision.FP16, Precision.FP32):
+    for precision in (Precision.FP4, Precision.FP8, Precision.BF16, Precision.FP16, Precision.FP32):
         if precision.value in lowered and acc.supports(precision):
             return precision
     return acc.default_training_precision()

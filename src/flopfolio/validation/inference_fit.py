@@ -1,9 +1,14 @@
-"""Fitting the serving model's constants (``e_c``, ``e_b``, ``τ₀`` of
+"""Fitting the serving model's constants (``e_c``, ``e_b``, ``τ_L`` of
 :class:`~flopfolio.perf.inference.InferenceConstants`) on published inference benchmarks.
 
 Each benchmark row fixes the model, hardware, chips, precision, batch and lengths; the constants
 minimise ``Σ ρ(log(predicted / reported))`` over the rows' metrics (output tokens per second or
 time to first token) with SciPy's ``least_squares`` (``soft_l1``) within physical bounds.
+
+One (``e_c``, ``e_b``) pair per hardware generation: the cards with FP4 tensor cores get their own
+pair when at least :data:`MIN_GENERATION_ROWS` rows run on them, else they share the others'; the
+per-layer overhead ``τ_L`` is shared. The fit's values are the tuple
+:func:`~flopfolio.perf.inference.constants_for` reads.
 """
 
 from __future__ import annotations
@@ -15,12 +20,13 @@ from typing import Any
 
 from flopfolio.catalog.catalog import Catalog
 from flopfolio.errors import FlopfolioError
-from flopfolio.perf.inference import InferenceConstants, estimate_inference
+from flopfolio.perf.inference import constants_for, estimate_inference, fp4_generation
 from flopfolio.validation.cases import number, precision_from_text, spec_from_row
 
-INITIAL = (0.5, 0.8, 0.002)
-LOWER = (0.05, 0.05, 0.0)
-UPPER = (1.0, 1.0, 0.05)
+INITIAL = (0.5, 0.8, 5e-5, 0.5, 0.8)
+LOWER = (0.05, 0.05, 0.0, 0.05, 0.05)
+UPPER = (1.0, 1.0, 1e-3, 1.0, 1.0)
+MIN_GENERATION_ROWS = 4
 METRICS = ("output_tokens_per_s", "ttft_ms")
 
 
@@ -54,33 +60,46 @@ def bench_case(row: dict[str, str], catalog: Catalog) -> BenchCase | str:
     return BenchCase(row.get("name", "?"), metric, value, arguments)
 
 
-def predict(case: BenchCase, constants: InferenceConstants) -> float:
+def predict(case: BenchCase, values: tuple[float, ...]) -> float:
+    """The row's metric under the fit ``values`` (see :func:`constants_for`)."""
+    constants = constants_for(case.arguments["accelerator"], values)
     est = estimate_inference(constants=constants, **case.arguments)
     if case.metric == "ttft_ms":
         return est.central.ttft_s * 1e3
     return est.central.output_tokens_per_s
 
 
-def residuals(cases: Sequence[BenchCase], constants: InferenceConstants) -> list[float]:
-    return [math.log(predict(c, constants) / c.reported) for c in cases]
+def residuals(cases: Sequence[BenchCase], values: tuple[float, ...]) -> list[float]:
+    return [math.log(predict(c, values) / c.reported) for c in cases]
 
 
 @dataclass(frozen=True, slots=True)
 class InferenceFit:
-    constants: InferenceConstants
+    values: tuple[float, ...]  # e_c, e_b, τ_L, e_c and e_b of the FP4 generation
     rows: int
     residual_log_sd: float
+    generation_rows: int  # rows on FP4-generation cards; below the minimum they share e_c, e_b
 
 
 def fit_serving_constants(cases: Sequence[BenchCase]) -> InferenceFit:
     import numpy as np
     from scipy.optimize import least_squares
 
-    def objective(theta: Any) -> Any:
-        return np.array(residuals(cases, InferenceConstants(*map(float, theta))))
+    newer = sum(fp4_generation(c.arguments["accelerator"]) for c in cases)
+    own_pair = newer >= MIN_GENERATION_ROWS
 
+    def values_of(theta: Any) -> tuple[float, ...]:
+        v = tuple(map(float, theta))
+        return v if own_pair else (*v, v[0], v[1])
+
+    n = 5 if own_pair else 3
     solution = least_squares(
-        objective, np.array(INITIAL), bounds=(LOWER, UPPER), loss="soft_l1", f_scale=0.2
+        lambda theta: np.array(residuals(cases, values_of(theta))),
+        np.array(INITIAL[:n]),
+        bounds=(LOWER[:n], UPPER[:n]),
+        loss="soft_l1",
+        f_scale=0.2,
     )
-    constants = InferenceConstants(*map(float, solution.x))
-    return InferenceFit(constants, len(cases), float(np.std(residuals(cases, constants))))
+    values = values_of(solution.x)
+    spread = float(np.std(residuals(cases, values)))
+    return InferenceFit(values, len(cases), spread, newer)

@@ -11,6 +11,9 @@ from flopfolio.errors import CatalogError, did_you_mean, unknown_choice
 
 # The file each kind is judged on when no name is given.
 DEFAULT_PUBLISHED = {"training": "training_runs.csv", "inference": "inference_bench.csv"}
+# The benchmarks the shipped serving fit (catalog/data/inference_fit.csv) is fitted on, together:
+# dense models on Ampere and Hopper, MoE and FP4 on Hopper and Blackwell.
+SERVING_FIT_FILES = ("inference_bench.csv", "inference_bench_moe_fp4.csv")
 
 
 def published_names() -> list[str]:

@@ -28,7 +28,6 @@ from typing import Any, Literal
 
 from flopfolio.catalog.catalog import Catalog
 from flopfolio.errors import CatalogError, unknown_choice
-from flopfolio.perf.inference import PLAIN_ROOFLINE, InferenceConstants
 from flopfolio.perf.step_time import StepConstants
 from flopfolio.validation.cases import family_of, training_case
 from flopfolio.workload.flops import napkin_training_flops
@@ -236,31 +235,52 @@ def validate_inference(
     from flopfolio.validation.inference_fit import bench_case, fit_serving_constants, predict
 
     report = ValidationReport("inference", held_out_by=held_out_by if leave_one_out else None)
-    constants = InferenceConstants(*catalog.serving.values)
-    cases = []
-    groups = []
+    fitted = catalog.serving.values
+    plain = (1.0, 1.0, 0.0)
+    cases, groups = [], []
     for row in rows:
         case = bench_case(row, catalog)
         if isinstance(case, str):
             report.skipped.append((row.get("name", "?"), case))
         else:
             cases.append(case)
-            groups.append(family_of(row) if held_out_by == "family" else f"row {len(cases)}")
-    for i, case in enumerate(cases):
+            groups.append(_group(row, held_out_by, len(cases)))
+    # Held out from the shipped fit's own pool (every published benchmark) plus this file's rows.
+    pool = list(zip(cases, groups, strict=True))
+    if leave_one_out:
+        pool += _serving_fit_pool({c.name for c in cases}, catalog, held_out_by)
+    for case, group in zip(cases, groups, strict=True):
         loo = None
-        rest = [c for c, g in zip(cases, groups, strict=True) if g != groups[i]]
+        rest = [c for c, g in pool if g != group]
         if leave_one_out and rest:
-            loo = predict(case, fit_serving_constants(rest).constants)
+            loo = predict(case, fit_serving_constants(rest).values)
         report.rows.append(
             ValidationRow(
-                case.name,
-                predict(case, constants),
-                case.reported,
-                predict(case, PLAIN_ROOFLINE),
-                loo,
+                case.name, predict(case, fitted), case.reported, predict(case, plain), loo
             )
         )
     return report
+
+
+def _group(row: dict[str, str], held_out_by: HeldOutBy, index: int) -> str:
+    return family_of(row) if held_out_by == "family" else f"{row.get('name', '?')} #{index}"
+
+
+def _serving_fit_pool(
+    exclude: set[str], catalog: Catalog, held_out_by: HeldOutBy
+) -> list[tuple[Any, str]]:
+    """The published benchmarks the shipped serving fit uses, less the rows being judged."""
+    from flopfolio.validation.inference_fit import bench_case
+    from flopfolio.validation.published import SERVING_FIT_FILES, published_path
+
+    pool: list[tuple[Any, str]] = []
+    for name in SERVING_FIT_FILES:
+        for row in read_rows(published_path("inference", name)):
+            case = bench_case(row, catalog)
+            if row.get("name", "?") in exclude or isinstance(case, str):
+                continue
+            pool.append((case, _group(row, held_out_by, -1)))
+    return pool
 
 
 def validate_file(
