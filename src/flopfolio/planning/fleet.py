@@ -227,7 +227,7 @@ def naive_plan(problem: FleetProblem) -> FleetPlan:
     return FleetPlan(
         held_gpus=held, assignments=tuple(assignments), gpu_usd_per_month=gpu_cost,
         egress_usd_per_month=egress,
-        utilization={c: sum(load[c]) / (n * problem.periods) for c, n in held.items()},
+        utilization={c: sum(load[c]) / (n * problem.periods) if n else 0.0 for c, n in held.items()},
         used_gpus={c: (float(n),) * problem.periods for c, n in held.items()}, binding=(), mip_gap=0.0,
     )  # fmt: skip
 
