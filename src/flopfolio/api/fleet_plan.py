@@ -109,7 +109,7 @@ class FleetIn(_Strict):
     months: int = Field(default=1, ge=1, le=36)
     growth_per_month: float = Field(default=0.0, ge=0, le=10)
     spike_multiplier: float = Field(default=10.0, ge=1)
-    gap: float = Field(default=1e-4, gt=0, lt=1)
+    gap: float = Field(default=0.01, gt=0, lt=1)
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,7 +43,7 @@ from typing import Any
 from flopfolio.errors import InfeasiblePlanError, InvalidSpecError
 
 HOURS_PER_MONTH = 730.0
-DEFAULT_GAP = 1e-4
+DEFAULT_GAP = 0.01  # within 1% of optimal, as the procurement MILP
 _TOL = 1e-6
 
 
@@ -272,14 +272,17 @@ def _build(problem: FleetProblem) -> _Model:
             served = []
             for r in pairs:
                 k = m.var(0.0, True)
-                s = m.var(
-                    c_month * h * cards[r.card].egress_usd_per_gb * w.egress_gb_per_request, False
-                )
-                m.k[w.name, r.card, t], m.s[w.name, r.card, t] = k, s
+                m.k[w.name, r.card, t] = k
                 on_card.setdefault((r.card, t), []).append((k, r.gpus_per_replica))
+                egress = c_month * h * cards[r.card].egress_usd_per_gb * w.egress_gb_per_request
+                if egress <= 0:  # no per-request bill: the replicas' capacity covers demand
+                    served.append((k, r.requests_per_replica_hour))
+                    continue
+                s = m.var(egress, False)
+                m.s[w.name, r.card, t] = s
                 m.rows.append(([(s, 1.0), (k, -r.requests_per_replica_hour)], -math.inf, 0.0))
                 served.append((s, 1.0))
-            m.rows.append((served, demand, demand))
+            m.rows.append((served, demand, math.inf))
     for (card, _t), entries in on_card.items():
         m.rows.append(([*entries, (m.n[card], -1.0)], -math.inf, 0.0))
     return m
@@ -368,11 +371,22 @@ def optimize_fleet(
                 for t, x in enumerate(reps):
                     used[card][t] += x * r.gpus_per_replica
     gpu_cost = sum(HOURS_PER_MONTH * cards[c].usd_per_gpu_hour * n for c, n in held.items())
-    load = {c: 0.0 for c in held}  # GPU-periods of requests actually served (batch: all of y)
-    for (name, card, _t), col in m.s.items():
-        r = problem.rate(name, card)
-        if card in held and r is not None:
-            load[card] += float(xs[col]) / r.requests_per_replica_hour * r.gpus_per_replica
+    # GPU-periods of requests actually served: each hour's demand split over the workload's
+    # replicas in proportion to their capacity (batch: its replica-periods, all busy).
+    load = {c: 0.0 for c in held}
+    for w in problem.workloads:
+        for t, demand in enumerate(w.demand_per_hour):
+            caps = [(a, a.replicas[t] * problem.rate(w.name, a.card).requests_per_replica_hour)  # type: ignore[union-attr]
+                    for a in assignments if a.workload == w.name]  # fmt: skip
+            total = sum(c for _, c in caps)
+            for a, cap in caps:
+                if total > 0:
+                    busy = (
+                        min(1.0, demand / total)
+                        * cap
+                        / problem.rate(w.name, a.card).requests_per_replica_hour
+                    )  # type: ignore[union-attr]
+                    load[a.card] += busy * a.gpus_per_replica
     for (name, card, _t), col in m.y.items():
         r = problem.rate(name, card)
         if card in held and r is not None:
