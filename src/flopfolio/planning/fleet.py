@@ -379,14 +379,9 @@ def optimize_fleet(
             caps = [(a, a.replicas[t] * problem.rate(w.name, a.card).requests_per_replica_hour)  # type: ignore[union-attr]
                     for a in assignments if a.workload == w.name]  # fmt: skip
             total = sum(c for _, c in caps)
-            for a, cap in caps:
-                if total > 0:
-                    busy = (
-                        min(1.0, demand / total)
-                        * cap
-                        / problem.rate(w.name, a.card).requests_per_replica_hour
-                    )  # type: ignore[union-attr]
-                    load[a.card] += busy * a.gpus_per_replica
+            for a, _cap in caps:
+                if total > 0:  # busy replicas: the share of capacity the demand fills
+                    load[a.card] += min(1.0, demand / total) * a.replicas[t] * a.gpus_per_replica
     for (name, card, _t), col in m.y.items():
         r = problem.rate(name, card)
         if card in held and r is not None:
