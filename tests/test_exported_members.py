@@ -16,7 +16,7 @@ EXPECTED = {
     "napkin_training_flops", "training_flops", "validate_file",
     # the front doors of flopfolio.api (and the two economics tables the CLI prints as they are)
     "calibrate", "check_model", "choose_model", "compare_accelerators", "compare_image_serving",
-    "plan_capacity", "plan_finetune", "plan_rl", "plan_roadmap", "plan_synthetic", "price_contract",
+    "plan_capacity", "plan_finetune", "plan_fleet", "plan_rl", "plan_roadmap", "plan_synthetic", "price_contract",
     "rank_training_offers", "run_bench", "scale_budget", "total_cost_of_ownership",
 }  # fmt: skip
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from flopfolio.api.contract_quote import price_contract
     from flopfolio.api.estimates import estimate_serving, estimate_training_run
     from flopfolio.api.finetune_plan import plan_finetune, plan_rl, plan_synthetic
+    from flopfolio.api.fleet_plan import plan_fleet
     from flopfolio.api.image_plan import compare_image_serving
     from flopfolio.api.model_input import choose_model
     from flopfolio.api.rent_or_own import total_cost_of_ownership
@@ -100,6 +101,7 @@ _WHERE = {
     "napkin_training_flops": "flopfolio.workload.flops",
     "plan_capacity": "flopfolio.api.capacity_plan",
     "plan_finetune": "flopfolio.api.finetune_plan",
+    "plan_fleet": "flopfolio.api.fleet_plan",
     "plan_rl": "flopfolio.api.finetune_plan",
     "plan_roadmap": "flopfolio.api.roadmap",
     "plan_synthetic": "flopfolio.api.finetune_plan",
@@ -160,6 +162,7 @@ __all__ = [
     "napkin_training_flops",
     "plan_capacity",
     "plan_finetune",
+    "plan_fleet",
     "plan_rl",
     "plan_roadmap",
     "plan_synthetic",

@@ -80,3 +80,31 @@ def test_unknown_provider_suggests(catalog: Catalog) -> None:
     with pytest.raises(UnknownProviderError) as err:
         catalog.find_offers("H100", provider="lamda")
     assert "lambda" in str(err.value)
+
+
+def test_offer_terms_attach_most_specific_row_first() -> None:
+    from flopfolio.catalog.catalog import load_catalog
+
+    cat = load_catalog()
+    p5 = next(
+        o
+        for o in cat.find_offers("H100-SXM5-80GB", provider="aws")
+        if o.instance_type == "p5.48xlarge"
+    )
+    # the p5.48xlarge row: 8 GPUs on NVSwitch, 3,200 Gb/s EFA / 8 GPUs / 8 bits = 50 GB/s per GPU
+    assert (p5.terms.nvlink_domain, p5.terms.scale_out_gb_per_s_per_gpu) == (8, 50.0)
+    assert p5.terms.egress_usd_per_gb == 0.09 and p5.terms.delivery == "vm"
+    lambda_h100 = cat.find_offers("H100-SXM5-80GB", provider="lambda")[0]
+    # no sourced row for Lambda: unknown, never a made-up zero
+    assert lambda_h100.terms.egress_usd_per_gb is None
+    assert lambda_h100.terms.availability == "unknown"
+    assert lambda_h100.terms.months_until_available() == 0.0
+    for terms in cat.offer_terms.values():
+        assert terms.source and terms.as_of is not None
+
+
+def test_lead_time_in_months() -> None:
+    from flopfolio.catalog.offer_terms import OfferTerms
+
+    assert OfferTerms(availability="waitlist", lead_time_weeks=13).months_until_available() == 3.0
+    assert OfferTerms(availability="waitlist").months_until_available() == float("inf")

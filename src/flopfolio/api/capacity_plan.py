@@ -373,7 +373,12 @@ def plan_capacity(
         if not est.fits:
             skipped.append((acc.id, f"the model does not fit on {est.gpus} × {acc.id}"))
             continue
-        current = [o for o in cat.offers if o.accelerator_id == acc.id and o.status == "current"]
+        # A card on a waitlist or with a lead time cannot serve this month: its offers are left out.
+        current = [
+            o for o in cat.offers
+            if o.accelerator_id == acc.id and o.status == "current"
+            and o.terms.months_until_available() <= 0
+        ]  # fmt: skip
         offers = {
             "on_demand": _cheapest([o for o in current if o.term == "on_demand"]),
             "committed": _cheapest([o for o in current if o.commitment_months >= 12]),

@@ -6,6 +6,7 @@ adds rows and overrides shipped ones with the same key; every object keeps its `
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from functools import cached_property, lru_cache
@@ -16,6 +17,7 @@ from flopfolio.catalog._rows import Row, all_rows, user_catalog_dir
 from flopfolio.catalog.accelerators import Accelerator, AcceleratorResolver, accelerator_from_row
 from flopfolio.catalog.api_prices import ApiPrice, api_price_from_row
 from flopfolio.catalog.models import ModelPreset, preset_from_row
+from flopfolio.catalog.offer_terms import OFFER_TERMS_FILE, OfferTerms, match_terms, terms_from_row
 from flopfolio.catalog.offers import Offer, offer_from_row, require_provider, term_months
 from flopfolio.catalog.utilization import (
     CONSTANT_COLUMNS,
@@ -80,10 +82,29 @@ class Catalog:
             except UnknownAcceleratorError as exc:
                 raise CatalogError(f"{row.where}: {exc}") from None
             offer = offer_from_row(row, acc_id)
+            if not offer.terms.known:
+                found = match_terms(self.offer_terms, offer.provider, acc_id, offer.instance_type)
+                offer = dataclasses.replace(offer, terms=found)
             if offer.key in table and offer.origin == "shipped":
                 raise CatalogError(f"{row.where}: duplicate offer {offer.key}.")
             table[offer.key] = offer
         return tuple(table.values())
+
+    @cached_property
+    def offer_terms(self) -> dict[tuple[str, str, str], OfferTerms]:
+        """Availability, egress, delivery and interconnect rows by (provider, accelerator, instance)."""
+        table: dict[tuple[str, str, str], OfferTerms] = {}
+        for row in all_rows(OFFER_TERMS_FILE, self.user_dir):
+            acc = row.text("accelerator_id")
+            try:
+                acc_id = self.resolver.resolve_id(acc) if acc else ""
+            except UnknownAcceleratorError as exc:
+                raise CatalogError(f"{row.where}: {exc}") from None
+            key = (row.text("provider").lower(), acc_id, row.text("instance_type"))
+            if key in table and row.origin == "shipped":
+                raise CatalogError(f"{row.where}: duplicate offer terms {key}.")
+            table[key] = terms_from_row(row)
+        return table
 
     @property
     def providers(self) -> list[str]:

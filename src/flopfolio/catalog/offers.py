@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flopfolio.catalog._rows import Row, parse_as_of
+from flopfolio.catalog.offer_terms import UNKNOWN_TERMS, OfferTerms, row_has_terms, terms_from_row
 from flopfolio.errors import CatalogError, UnknownProviderError, did_you_mean
 
 _TERM_RE = re.compile(r"^(\d+)(mo|y)$")
@@ -41,6 +42,7 @@ class Offer:
     as_of: dt.date
     note: str = ""
     origin: str = "shipped"
+    terms: OfferTerms = UNKNOWN_TERMS  # availability, lead time, egress, delivery, interconnect
 
     def __post_init__(self) -> None:
         term_months(self.term)  # validates
@@ -92,6 +94,7 @@ def offer_from_row(row: Row, accelerator_id: str) -> Offer:
             as_of=parse_as_of(row.text("as_of"), row.where),
             note=row.text("note"),
             origin=row.origin,
+            terms=terms_from_row(row) if row_has_terms(row) else UNKNOWN_TERMS,
         )
     except CatalogError as exc:
         raise CatalogError(f"{row.where}: {exc}") from None

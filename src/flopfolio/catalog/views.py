@@ -47,6 +47,14 @@ def offer_dicts(offers: Iterable[Offer]) -> list[dict[str, Any]]:
             "as_of": o.as_of.isoformat(),
             "note": o.note,
             "origin": o.origin,
+            "availability": o.terms.availability,
+            "lead_time_weeks": o.terms.lead_time_weeks,
+            "egress_usd_per_gb": o.terms.egress_usd_per_gb,
+            "delivery": o.terms.delivery,
+            "nvlink_domain": o.terms.nvlink_domain,
+            "scale_out_gb_per_s_per_gpu": o.terms.scale_out_gb_per_s_per_gpu,
+            "terms_source": o.terms.source,
+            "terms_as_of": o.terms.as_of.isoformat() if o.terms.as_of else None,
         }
         for o in offers
     ]

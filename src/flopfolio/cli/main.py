@@ -12,6 +12,7 @@ import sys
 from flopfolio.cli import (  # noqa: F401
     calibration_cmds,
     estimate_cmds,
+    fleet_cmds,
     import_cmds,
     money_cmds,
     pool_cmds,

@@ -1,0 +1,96 @@
+"""The fleet front door: the shipped example, lead times, egress, and one-line errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from flopfolio.api.fleet_plan import fleet_from_file, parse_fleet, plan_fleet
+from flopfolio.errors import FlopfolioError
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "fleet.yaml"
+
+
+@pytest.fixture(scope="module")
+def example() -> dict[str, Any]:
+    return fleet_from_file(EXAMPLE).to_dict()
+
+
+def test_example_beats_naive_with_every_slo_met(example: dict[str, Any]) -> None:
+    for month in example["months"]:
+        assert month["optimized"]["usd_per_month"] < month["naive"]["usd_per_month"]
+    for w in example["workloads"]:
+        assert w["options"] and all(o["slo_met"] for o in w["options"])
+        for o in w["options"]:  # each option's replica meets the stated SLO
+            for key in ("ttft_ms", "tpot_ms", "seconds_per_image"):
+                if key in w["slo"]:
+                    assert o[key] <= w["slo"][key]
+
+
+def test_lead_time_blocks_the_early_months(example: dict[str, Any]) -> None:
+    # 12 weeks = 2.77 months: the H200 cannot serve months 1-3, joins in month 4.
+    h200 = "H200-SXM-141GB (runpod on_demand)"
+    for month in example["months"][:3]:
+        assert [b["card"] for b in month["blocked_cards"]] == [h200]
+        assert h200 not in {c["card"] for c in month["optimized"]["cards"]}
+    assert example["months"][3]["blocked_cards"] == []
+
+
+def test_image_egress_is_priced(example: dict[str, Any]) -> None:
+    # images go out at 1.5 MB each; the RunPod card's egress is $0.05/GB (offer_terms.csv)
+    month = example["months"][0]
+    assert month["optimized"]["egress_usd_per_month"] > 0
+    runpod = next(c for c in example["cards"] if c["card"].startswith("L40S"))
+    assert runpod["egress_usd_per_gb"] == pytest.approx(0.05)
+
+
+def _spec(**change: Any) -> dict[str, Any]:
+    data = yaml.safe_load(EXAMPLE.read_text())
+    data["months"] = 1
+    data["workloads"] = data["workloads"][:1]
+    data["workloads"][0].update(change)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"model": "llama-9.9b"}, "workloads[0] (chat).model: "),  # unknown model
+        ({"slo": {"ttft_ms": 1, "tpot_ms": 1}}, "workloads[0] (chat).slo: no card meets it"),
+        ({"slo": {"ttfb_ms": 100}}, "workloads.0.slo.ttfb_ms"),  # a misspelt key
+    ],
+)
+def test_bad_yaml_gets_one_line(change: dict[str, Any], expected: str) -> None:
+    with pytest.raises(FlopfolioError) as info:
+        plan_fleet(parse_fleet(_spec(**change), "fleet.yaml"))
+    assert expected in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_no_card_fits_gets_one_line() -> None:
+    # FLUX.1 [dev] loads 31.4 GiB of weights: it fits neither the L4 (24 GB) nor the A10 (24 GB).
+    data = _spec()
+    data["cards"] = [{"gpu": "L4", "provider": "aws"}, {"gpu": "A10", "provider": "lambda"}]
+    data["workloads"][0] = {"name": "art", "image_model": "flux.1-dev", "precision": "bf16",
+                            "demand": {"mean_requests_per_hour": 10}}  # fmt: skip
+    with pytest.raises(FlopfolioError, match=r"workloads\[0\] \(art\): no card fits the model"):
+        plan_fleet(parse_fleet(data, "fleet.yaml"))
+
+
+def test_cli_prints_one_line_and_no_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(_spec(model="llama-9.9b")))
+    done = subprocess.run(
+        [sys.executable, "-m", "flopfolio", "fleet", str(bad)],
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert "workloads[0] (chat).model" in done.stderr
