@@ -1,28 +1,28 @@
 """The pool's contracts sized to its members' pooled demand (pure): a reservation stack whose
-layers start when demand grows, the rest rented on demand.
+layers start when demand grows, the rest rented on demand for exactly the runs that need it.
 
-Demand — the engine's own schedule of every training run and inference request on unlimited
-capacity (:func:`scheduled_demand`): GPUs per accelerator and month, ``D_t``, each run at its
-earliest start. It is what the members' forecasts add up to, the runs placed where they ask.
+Demand — :func:`scheduled_demand`: the engine's own schedule of the requests on unlimited
+capacity, GPUs per accelerator and month, each run at its earliest start. It is what the
+members' forecasts add up to. ``D_t`` below is the *steady* part, inference, which runs every
+month; training runs are one to three months long and come in spikes (the demo's B200 pooled
+demand goes 256 → 1,517 → 409 GPUs), so reserving for them would strand capacity between spikes.
 
-Reservation stack — :func:`reservation_layers`, per accelerator, in whole nodes of ``node_gpus``
+Reservation stack — :func:`reservation_layers`, per accelerator, in whole nodes of ``n`` GPUs
   Node layer ``k`` (GPUs ``(k−1)·n`` to ``k·n``) is busy in month ``t`` iff ``D_t ≥ k·n``. It is
   reserved from its first busy month to its last (``[s_k, e_k)``) if and only if it is busy in at
-  least ``cover`` of those months — the stated service level: a reserved node is one that pooled
-  demand fills at least ``cover`` of its term (0.9 by default). Layers are nested: the bottom
-  ones run the whole horizon, higher ones start later (demand grows) and end earlier, so the
-  stack is staggered in start date and term. Neighbouring layers with the same term are one
-  contract.
+  least ``cover`` of those months — the stated service level: every reserved node is one pooled
+  demand fills in at least ``cover`` of its term (0.9 by default). Layers are nested: the bottom
+  ones run longest, higher ones start later (demand grows) and may end earlier, so the stack is
+  staggered in start date and term. Neighbouring layers with the same term are one contract.
 
-On-demand top-up — :func:`plan_contracts`
-  The engine allocates the requests on the stack; runs that no longer fit at their earliest start
-  move later in their window (into the valleys). Each guarantee or inference request still
-  rejected gets an on-demand contract of its own size for its earliest window (inference: per
-  stretch of equal GPUs), and the rejected requests are placed again with everything already
-  placed kept, until every request that fits its
-  member's time in the program is placed — every member's guaranteed and inference capacity is
-  met in every month. A request that the unlimited schedule already rejects (its window misses the
-  member's time in the program) stays rejected, with the engine's reason.
+On-demand top-ups — :func:`plan_contracts`
+  The engine allocates every training run and inference request on the stack (training first: a
+  run takes reserved capacity where a whole contract has room in its window). Each request that
+  still does not fit gets an on-demand contract of its own size for its earliest window
+  (inference: one per stretch of equal GPUs) and is allocated on it, so every member's guaranteed
+  and inference capacity is met in every month. A request that the unlimited schedule rejects
+  too (its window misses its member's time in the program) stays rejected, with the engine's
+  reason. Bursts are not planned for: they borrow what is idle.
 
 Prices — :class:`AcceleratorPrices`: a reserved layer of ``L`` months pays the cheapest current
 price among the on-demand offers and the commitments of at most ``L`` months (a shorter
@@ -34,11 +34,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from flopfolio.errors import InfeasiblePlanError, InvalidSpecError
+from flopfolio.errors import InvalidSpecError
 from flopfolio.pool.domain import (
     Allocation,
     AllocationKind,
-    BurstRequest,
     Contract,
     InferenceRequest,
     Member,
@@ -187,7 +186,6 @@ def plan_contracts(
     members: Sequence[Member],
     training: Sequence[TrainingRequest],
     inference: Sequence[InferenceRequest],
-    bursts: Sequence[BurstRequest],
     horizon_months: int,
     prices: Mapping[str, AcceleratorPrices],
     *,
@@ -207,12 +205,9 @@ def plan_contracts(
     demand, never = scheduled_demand(members, training, inference, horizon_months, accs)
     steady, _ = scheduled_demand(members, (), inference, horizon_months, accs)
     stack = _stack(steady, prices, cover, node_gpus)
-    reserved = tuple(c.id for c in stack)
-    contracts = list(stack)
-    by_member = {m.id: m for m in members}
-    requests = {r.id: r for r in [*training, *inference]}
     result = allocate(stack, members, training, inference, (), horizon_months)
-    requests = {r.id: r for r in [*training, *inference]}
+    requests: dict[str, TrainingRequest | InferenceRequest] = {r.id: r for r in training}
+    requests.update({q.id: q for q in inference})
     rejected = [requests[r.request_id] for r in result.rejections if r.request_id not in never]
     top_ups, placed = _top_ups(rejected, {m.id: m for m in members}, prices, horizon_months)
     return ContractPlan((*stack, *top_ups), tuple(c.id for c in stack), demand, cover,
