@@ -188,7 +188,12 @@ def report_from_database(url: str | None) -> dict[str, Any]:
 def kueue_yaml(url: str | None, month: int) -> str:
     repo, engine = _repo(url)
     text = to_yaml(
-        export_kueue(repo.contracts(), repo.members(limit=100_000), repo.all_allocations(), month)
+        export_kueue(
+            repo.contracts(limit=1_000_000),
+            repo.members(limit=100_000),
+            repo.all_allocations(),
+            month,
+        )
     )
     repo.session.close()
     engine.dispose()
@@ -236,7 +241,7 @@ class _Stored:
 
 
 def _stored(repo: Repository) -> _Stored:
-    contracts, allocations = repo.contracts(), repo.all_allocations()
+    contracts, allocations = repo.contracts(limit=1_000_000), repo.all_allocations()
     members = repo.members(limit=100_000)
     months = max((c.end_month for c in contracts), default=0)
     ledger = chargeback(contracts, allocations, members, months) if contracts else None
@@ -269,7 +274,7 @@ def program_savings(
     alone (the procurement optimizer; seconds, not milliseconds)."""
     cat = catalog or load_catalog()
     members = repo.members(limit=100_000)
-    months = max((c.end_month for c in repo.contracts()), default=0)
+    months = max((c.end_month for c in repo.contracts(limit=1_000_000)), default=0)
     accepted = [
         request_from_spec(r.kind, r.spec_json)
         for r in repo.requests(status="accepted", limit=1_000_000)
