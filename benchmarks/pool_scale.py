@@ -49,7 +49,7 @@ def run(url: str) -> None:
     t3 = time.perf_counter()
     report = report_from_database(url)
     t4 = time.perf_counter()
-    print(f"{url.split(':')[0]}: {MEMBERS} members x {MONTHS} months, {len(plan.contracts):,} contracts, "
+    print(f"{url.split(':', maxsplit=1)[0]}: {MEMBERS} members x {MONTHS} months, {len(plan.contracts):,} contracts, "
           f"{len(result.allocations):,} allocations, utilization {report['utilization']:.1%}; "
           f"plan {t1 - t0:.2f} s, allocate + chargeback {t2 - t1:.2f} s, store {t3 - t2:.2f} s, "
           f"report {t4 - t3:.2f} s, total {t4 - t0:.2f} s")  # fmt: skip
