@@ -582,7 +582,23 @@ def render_pool_report(d: dict[str, Any]) -> None:
         contracts.add_column(
             column, justify="left" if column in ("contract", "accelerator") else "right"
         )
-    for c in d.get("contracts", []):
+    rows = d.get("contracts", [])
+    if len(rows) > 12:  # a reservation stack and its top-ups: one row per accelerator and kind
+        groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for c in rows:
+            kind = "reserved" if "-res-" in c["id"] else "on demand"
+            groups.setdefault((c["accelerator"], kind), []).append(c)
+        rows = [
+            {
+                "id": f"{len(cs)} {kind}",
+                "accelerator": acc,
+                "gpus": max(c["gpus"] for c in cs),
+                "usd_per_gpu_hour": min(c["usd_per_gpu_hour"] for c in cs),
+                "cost_usd": sum(c["cost_usd"] for c in cs),
+            }
+            for (acc, kind), cs in sorted(groups.items())
+        ]
+    for c in rows:
         contracts.add_row(
             c["id"],
             c["accelerator"],
@@ -597,6 +613,18 @@ def render_pool_report(d: dict[str, Any]) -> None:
             f"GPU-months: contracted {d['contracted_gpu_months']:,.0f}; allocated {kinds}. Internal price "
             f"${d['internal_usd_per_gpu_hour']:.2f}/GPU-h; ledger balances to "
             f"${abs(d['ledger_imbalance_usd']):,.2f}",
+            highlight=False,
+        )
+    if "idle_gpu_months" in d:
+        reserved = (
+            f"reserved {d['reserved_gpu_months']:,} (nodes demand fills >= {d['cover']:.0%} of their "
+            f"term), on demand {d['on_demand_gpu_months']:,}; "
+            if "reserved_gpu_months" in d
+            else ""
+        )
+        console.print(
+            f"Contracted GPU-months: {reserved}idle {d['idle_gpu_months']:,} costing "
+            f"${d['idle_cost_usd']:,.0f}, billed pro rata to quota",
             highlight=False,
         )
     value = d.get("program_value")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from flopfolio.catalog.catalog import Catalog
 from flopfolio.planning.procurement import Offer
+from flopfolio.pool.contracting import AcceleratorPrices, ContractPlan, PriceOption, plan_contracts
 from flopfolio.pool.domain import BurstRequest, Contract, InferenceRequest, Member, TrainingRequest
 
 ACCELERATORS = ("H100-SXM5-80GB", "H200-SXM-141GB", "B200")
@@ -126,3 +127,32 @@ def size_contracts(
         contracts.append(Contract(f"{acc.lower()}-pool", best.provider, acc, f"{best.provider}-{best.region}",
                                   gpus, 0, months, best.usd_per_gpu_hour))  # fmt: skip
     return tuple(contracts)
+
+
+def catalog_prices(catalog: Catalog) -> dict[str, AcceleratorPrices]:
+    """Per demo accelerator: the cheapest current on-demand offer and, per commitment length,
+    the cheapest commitment (spot is not capacity the pool can guarantee)."""
+    out = {}
+    for acc in ACCELERATORS:
+        current = [o for o in catalog.offers if o.accelerator_id == acc and o.status == "current"]
+        on_demand = min(
+            (o for o in current if o.term == "on_demand"), key=lambda o: o.usd_per_gpu_hour
+        )
+        commitments = [o for o in current if o.commitment_months > 0]
+        out[acc] = AcceleratorPrices(
+            acc,
+            PriceOption(on_demand.provider, on_demand.region, 0, on_demand.usd_per_gpu_hour),
+            tuple(
+                PriceOption(o.provider, o.region, o.commitment_months, o.usd_per_gpu_hour)
+                for o in commitments
+            ),
+        )
+    return out
+
+
+def plan_demo_contracts(
+    portfolio: Portfolio, catalog: Catalog, months: int, cover: float = 0.9
+) -> ContractPlan:
+    """The demo pool's contracts from its pooled demand (:func:`contracting.plan_contracts`)."""
+    return plan_contracts(portfolio.members, portfolio.training, portfolio.inference, months,
+                          catalog_prices(catalog), cover=cover)  # fmt: skip

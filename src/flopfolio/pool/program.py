@@ -10,8 +10,9 @@ from typing import Any
 from flopfolio.catalog.catalog import Catalog, load_catalog
 from flopfolio.pool.chargeback import Ledger, chargeback
 from flopfolio.pool.dashboard import member_timeline, program_timeline
-from flopfolio.pool.demo import catalog_offers, demo_portfolio, size_contracts
+from flopfolio.pool.demo import catalog_offers, demo_portfolio, plan_demo_contracts
 from flopfolio.pool.domain import (
+    HOURS_PER_MONTH,
     Allocation,
     AllocationKind,
     BurstRequest,
@@ -53,7 +54,8 @@ def run_demo(url: str | None, members: int = 60, months: int = 24, seed: int = 7
     """Create the synthetic portfolio in the database, allocate it, charge it back, and report."""
     cat = catalog or load_catalog()
     portfolio = demo_portfolio(members, months, seed)
-    contracts = size_contracts(portfolio, cat, months)
+    plan = plan_demo_contracts(portfolio, cat, months)
+    contracts = plan.contracts
     result = allocate(
         contracts,
         portfolio.members,
@@ -61,6 +63,7 @@ def run_demo(url: str | None, members: int = 60, months: int = 24, seed: int = 7
         portfolio.inference,
         portfolio.bursts,
         months,
+        existing=plan.allocations,
     )
     ledger = chargeback(contracts, result.allocations, portfolio.members, months)
     value = program_value(
@@ -86,6 +89,9 @@ def run_demo(url: str | None, members: int = 60, months: int = 24, seed: int = 7
     engine.dispose()
     report = program_report(contracts, portfolio.members, result.allocations, ledger)
     report["program_value"] = value_dict(value)
+    report["reserved_gpu_months"] = plan.reserved_gpu_months
+    report["on_demand_gpu_months"] = plan.on_demand_gpu_months
+    report["cover"] = plan.cover
     report["rejections"] = len(result.rejections)
     report["database"] = url or "default SQLite file (see `flopfolio pool init`)"
     return report
@@ -116,6 +122,7 @@ def program_report(contracts: Any, members: Any, allocations: Any, ledger: Any) 
         if a.kind is not AllocationKind.BORROWED:
             by_member[a.member_id] += a.gpus * span
     allocated = sum(by_kind.values())
+    monthly = monthly_use(contracts, allocations, months)
     bills = sorted(ledger.bills.values(), key=lambda b: -b.net_usd)
     return {
         "members": len(members),
@@ -125,6 +132,8 @@ def program_report(contracts: Any, members: Any, allocations: Any, ledger: Any) 
                 "id": c.id,
                 "accelerator": c.accelerator_id,
                 "gpus": c.gpus,
+                "start_month": c.start_month,
+                "end_month": c.end_month,
                 "usd_per_gpu_hour": c.usd_per_gpu_hour,
                 "cost_usd": c.cost_usd,
             }
@@ -134,6 +143,11 @@ def program_report(contracts: Any, members: Any, allocations: Any, ledger: Any) 
         "contracted_gpu_months": contracted,
         "allocated_gpu_months": dict(by_kind),
         "utilization": allocated / contracted if contracted else 0.0,
+        "monthly": monthly,
+        "idle_gpu_months": sum(row["idle_gpus"] for row in monthly),
+        "idle_cost_usd": sum(row["idle_gpus"] for row in monthly)
+        * HOURS_PER_MONTH
+        * ledger.internal_usd_per_gpu_hour,
         "internal_usd_per_gpu_hour": ledger.internal_usd_per_gpu_hour,
         "ledger_imbalance_usd": ledger.imbalance_usd,
         "subsidy_usd": ledger.subsidy_usd,
@@ -146,6 +160,19 @@ def program_report(contracts: Any, members: Any, allocations: Any, ledger: Any) 
             for b in bills[:10]
         ],
     }
+
+
+def monthly_use(contracts: Any, allocations: Any, months: int) -> list[dict[str, Any]]:
+    """Per month: GPUs contracted, held by members (guaranteed + inference), lent inside the
+    pool (borrowed), idle (contracted less both), and utilization = (held + lent) / contracted."""
+    rows = []
+    for m in range(months):
+        k = sum(c.capacity_at(m) for c in contracts)
+        held = sum(a.gpus_at(m) for a in allocations if a.kind is not AllocationKind.BORROWED)
+        lent = sum(a.gpus_at(m) for a in allocations if a.kind is AllocationKind.BORROWED)
+        rows.append({"month": m, "contracted_gpus": k, "held_gpus": held, "lent_gpus": lent,
+                     "idle_gpus": k - held - lent, "utilization": (held + lent) / k if k else 0.0})  # fmt: skip
+    return rows
 
 
 def report_from_database(url: str | None) -> dict[str, Any]:
@@ -161,7 +188,12 @@ def report_from_database(url: str | None) -> dict[str, Any]:
 def kueue_yaml(url: str | None, month: int) -> str:
     repo, engine = _repo(url)
     text = to_yaml(
-        export_kueue(repo.contracts(), repo.members(limit=100_000), repo.all_allocations(), month)
+        export_kueue(
+            repo.contracts(limit=1_000_000),
+            repo.members(limit=100_000),
+            repo.all_allocations(),
+            month,
+        )
     )
     repo.session.close()
     engine.dispose()
@@ -209,7 +241,7 @@ class _Stored:
 
 
 def _stored(repo: Repository) -> _Stored:
-    contracts, allocations = repo.contracts(), repo.all_allocations()
+    contracts, allocations = repo.contracts(limit=1_000_000), repo.all_allocations()
     members = repo.members(limit=100_000)
     months = max((c.end_month for c in contracts), default=0)
     ledger = chargeback(contracts, allocations, members, months) if contracts else None
@@ -242,7 +274,7 @@ def program_savings(
     alone (the procurement optimizer; seconds, not milliseconds)."""
     cat = catalog or load_catalog()
     members = repo.members(limit=100_000)
-    months = max((c.end_month for c in repo.contracts()), default=0)
+    months = max((c.end_month for c in repo.contracts(limit=1_000_000)), default=0)
     accepted = [
         request_from_spec(r.kind, r.spec_json)
         for r in repo.requests(status="accepted", limit=1_000_000)

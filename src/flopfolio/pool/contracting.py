@@ -1,0 +1,249 @@
+"""The pool's contracts sized to its members' pooled demand (pure): a reservation stack whose
+layers start when demand grows, the rest rented on demand for exactly the runs that need it.
+
+Demand — :func:`scheduled_demand`: the engine's own schedule of the requests on unlimited
+capacity, GPUs per accelerator and month, each run at its earliest start. It is what the
+members' forecasts add up to. ``D_t`` below is the *steady* part, inference, which runs every
+month; training runs are one to three months long and come in spikes (the demo's B200 pooled
+demand goes 256 → 1,517 → 409 GPUs), so reserving for them would strand capacity between spikes.
+
+Reservation stack — :func:`reservation_layers`, per accelerator, in whole nodes of ``n`` GPUs
+  Node layer ``k`` (GPUs ``(k−1)·n`` to ``k·n``) is busy in month ``t`` iff ``D_t ≥ k·n``. It is
+  reserved from its first busy month to its last (``[s_k, e_k)``) if and only if it is busy in at
+  least ``cover`` of those months — the stated service level: every reserved node is one pooled
+  demand fills in at least ``cover`` of its term (0.9 by default). Layers are nested: the bottom
+  ones run longest, higher ones start later (demand grows) and may end earlier, so the stack is
+  staggered in start date and term. Neighbouring layers with the same term are one contract.
+
+On-demand top-ups — :func:`plan_contracts`
+  The engine allocates every training run and inference request on the stack (training first: a
+  run takes reserved capacity where a whole contract has room in its window). Each request that
+  still does not fit gets an on-demand contract of its own size for its earliest window
+  (inference: one per stretch of equal GPUs) and is allocated on it, so every member's guaranteed
+  and inference capacity is met in every month. A request that the unlimited schedule rejects
+  too (its window misses its member's time in the program) stays rejected, with the engine's
+  reason. Bursts are not planned for: they borrow what is idle.
+
+Prices — :class:`AcceleratorPrices`: a reserved layer of ``L`` months pays the cheapest current
+price among the on-demand offers and the commitments of at most ``L`` months (a shorter
+commitment renewed); a top-up pays the cheapest on-demand price.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from flopfolio.errors import InvalidSpecError
+from flopfolio.pool.domain import (
+    Allocation,
+    AllocationKind,
+    Contract,
+    InferenceRequest,
+    Member,
+    TrainingRequest,
+)
+from flopfolio.pool.engine import allocate
+
+UNLIMITED_GPUS = 10**9
+
+
+@dataclass(frozen=True, slots=True)
+class PriceOption:
+    provider: str
+    region: str
+    commitment_months: int  # 0: on demand
+    usd_per_gpu_hour: float
+
+
+@dataclass(frozen=True, slots=True)
+class AcceleratorPrices:
+    accelerator_id: str
+    on_demand: PriceOption
+    commitments: tuple[PriceOption, ...] = ()
+
+    def for_term(self, months: int) -> PriceOption:
+        """The cheapest option a contract of ``months`` can take."""
+        fits = [o for o in self.commitments if o.commitment_months <= months]
+        return min(
+            [self.on_demand, *fits], key=lambda o: (o.usd_per_gpu_hour, -o.commitment_months)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ContractPlan:
+    contracts: tuple[Contract, ...]
+    reserved_ids: tuple[str, ...]  # the stack; the others are on-demand top-ups
+    demand_gpus: dict[str, tuple[int, ...]]  # scheduled demand per accelerator and month
+    cover: float
+    allocations: tuple[Allocation, ...]  # the guarantees and inference, placed
+
+    @property
+    def reserved_gpu_months(self) -> int:
+        keep = set(self.reserved_ids)
+        return sum(c.gpus * c.months for c in self.contracts if c.id in keep)
+
+    @property
+    def on_demand_gpu_months(self) -> int:
+        keep = set(self.reserved_ids)
+        return sum(c.gpus * c.months for c in self.contracts if c.id not in keep)
+
+
+def scheduled_demand(
+    members: Sequence[Member],
+    training: Sequence[TrainingRequest],
+    inference: Sequence[InferenceRequest],
+    horizon_months: int,
+    accelerators: Sequence[str],
+) -> tuple[dict[str, tuple[int, ...]], set[str]]:
+    """GPUs per accelerator and month with every request placed at its earliest start on
+    unlimited capacity, and the ids of requests rejected even so (outside their member's time)."""
+    big = [
+        Contract(f"unlimited-{acc}", "none", acc, "none", UNLIMITED_GPUS, 0, horizon_months, 1.0)
+        for acc in accelerators
+    ]
+    result = allocate(big, members, training, inference, (), horizon_months)
+    demand = {acc: [0] * horizon_months for acc in accelerators}
+    for a in result.allocations:
+        row = demand[a.contract_id.removeprefix("unlimited-")]
+        for m in range(a.start_month, a.end_month):
+            row[m] += a.gpus
+    return {k: tuple(v) for k, v in demand.items()}, {r.request_id for r in result.rejections}
+
+
+def reservation_layers(
+    demand_gpus: Sequence[int], cover: float, node_gpus: int = 8
+) -> list[tuple[int, int, int]]:
+    """``(start, end, gpus)`` reserved blocks for one accelerator (see the module docstring)."""
+    if not 0 < cover <= 1:
+        raise InvalidSpecError(
+            f"cover must be in (0, 1], got {cover}. To fix: pass a share, e.g. 0.9 for 90%."
+        )
+    if node_gpus < 1:
+        raise InvalidSpecError(f"node_gpus must be at least 1, got {node_gpus}.")
+    blocks: list[tuple[int, int, int]] = []
+    top = max(demand_gpus, default=0) // node_gpus
+    for k in range(1, top + 1):
+        busy = [t for t, d in enumerate(demand_gpus) if d >= k * node_gpus]
+        start, end = busy[0], busy[-1] + 1
+        if len(busy) < cover * (end - start):
+            continue
+        if blocks and blocks[-1][:2] == (start, end):
+            blocks[-1] = (start, end, blocks[-1][2] + node_gpus)
+        else:
+            blocks.append((start, end, node_gpus))
+    return blocks
+
+
+def _stack(demand: Mapping[str, Sequence[int]], prices: Mapping[str, AcceleratorPrices],
+           cover: float, node_gpus: int) -> list[Contract]:  # fmt: skip
+    out = []
+    for acc in sorted(demand):
+        for i, (start, end, gpus) in enumerate(reservation_layers(demand[acc], cover, node_gpus)):
+            o = prices[acc].for_term(end - start)
+            out.append(Contract(f"{acc.lower()}-res-{i:02d}", o.provider, acc,
+                                f"{o.provider}-{o.region}", gpus, start, end, o.usd_per_gpu_hour))  # fmt: skip
+    return out
+
+
+def _top_ups(
+    rejected: Sequence[TrainingRequest | InferenceRequest],
+    members: Mapping[str, Member],
+    prices: Mapping[str, AcceleratorPrices],
+    horizon: int,
+) -> tuple[list[Contract], list[Allocation]]:
+    """An on-demand contract for each rejected request at its earliest window (inference: one per
+    stretch of equal GPUs), and the request's allocation on it."""
+    contracts: list[Contract] = []
+    allocations: list[Allocation] = []
+
+    def add(r: TrainingRequest | InferenceRequest, acc: str, gpus: int, start: int, end: int,
+            kind: AllocationKind) -> None:  # fmt: skip
+        o, n = prices[acc].on_demand, len(contracts)
+        c = Contract(f"{acc.lower()}-od-{n:04d}", o.provider, acc, f"{o.provider}-{o.region}",
+                     gpus, start, end, o.usd_per_gpu_hour)  # fmt: skip
+        contracts.append(c)
+        allocations.append(Allocation(f"{r.id}/od-{n:04d}", r.member_id, c.id, start, end, gpus, kind, r.id))  # fmt: skip
+
+    for r in rejected:
+        member = members[r.member_id]
+        if isinstance(r, TrainingRequest):
+            start = max(r.earliest_month, member.join_month)
+            add(r, r.accelerators[0], r.gpus, start, start + r.duration_months, AllocationKind.GUARANTEED)  # fmt: skip
+            continue
+        run: tuple[int, int] | None = None  # (start, gpus) of the current stretch
+        for m in range(r.start_month, min(r.start_month + len(r.gpus_by_month), horizon) + 1):
+            g = r.gpus_at(m) if m < horizon and member.active_in(m) else 0
+            if run and run[1] != g:
+                add(r, r.accelerator_id, run[1], run[0], m, AllocationKind.INFERENCE)
+                run = None
+            if g and run is None:
+                run = (m, g)
+    return contracts, allocations
+
+
+def plan_contracts(
+    members: Sequence[Member],
+    training: Sequence[TrainingRequest],
+    inference: Sequence[InferenceRequest],
+    horizon_months: int,
+    prices: Mapping[str, AcceleratorPrices],
+    *,
+    cover: float = 0.9,
+    node_gpus: int = 8,
+) -> ContractPlan:
+    """The reservation stack from pooled demand plus the on-demand top-ups that let every
+    placeable guarantee and inference request fit (see the module docstring)."""
+    accs = sorted(
+        {a for r in training for a in r.accelerators} | {q.accelerator_id for q in inference}
+    )
+    missing = [a for a in accs if a not in prices]
+    if missing:
+        raise InvalidSpecError(
+            f"no prices for {', '.join(missing)}. To fix: give every requested accelerator a price."
+        )
+    demand, never = scheduled_demand(members, training, inference, horizon_months, accs)
+    steady, _ = scheduled_demand(members, (), inference, horizon_months, accs)
+    stack = _stack(steady, prices, cover, node_gpus)
+    result = allocate(stack, members, training, inference, (), horizon_months)
+    requests: dict[str, TrainingRequest | InferenceRequest] = {r.id: r for r in training}
+    requests.update({q.id: q for q in inference})
+    rejected = [requests[r.request_id] for r in result.rejections if r.request_id not in never]
+    top_ups, placed = _top_ups(rejected, {m.id: m for m in members}, prices, horizon_months)
+    return ContractPlan((*stack, *top_ups), tuple(c.id for c in stack), demand, cover,
+                        (*result.allocations, *placed))  # fmt: skip
+
+
+def unmet_guarantees(
+    members: Sequence[Member],
+    training: Sequence[TrainingRequest],
+    inference: Sequence[InferenceRequest],
+    allocations: Sequence[Allocation],
+    horizon_months: int,
+) -> dict[str, int]:
+    """Per request id, the GPU-months a member asked for (within its time in the program) that its
+    guaranteed or inference allocations do not cover; an empty dict means every guarantee is met
+    in every month."""
+    held: dict[str, dict[int, int]] = {}
+    for a in allocations:
+        if a.kind is not AllocationKind.BORROWED:
+            row = held.setdefault(a.request_id, {})
+            for m in range(a.start_month, a.end_month):
+                row[m] = row.get(m, 0) + a.gpus
+    by_id = {m.id: m for m in members}
+    short: dict[str, int] = {}
+    for q in inference:
+        member, got = by_id[q.member_id], held.get(q.id, {})
+        gap = sum(
+            max(0, q.gpus_at(m) - got.get(m, 0))
+            for m in range(horizon_months)
+            if member.active_in(m)
+        )
+        if gap:
+            short[q.id] = gap
+    for r in training:
+        got = held.get(r.id, {})
+        months = [m for m, g in got.items() if g >= r.gpus]
+        if len(months) < r.duration_months:
+            short[r.id] = r.gpus * (r.duration_months - len(months))
+    return short
