@@ -225,8 +225,10 @@ def test_member_view_and_approval(page: Any, live: LiveApp) -> None:
     )
     assert status == 403
     # The member asks for capacity; it waits for the operator, who approves it on the dashboard.
+    # The demo's contracts follow pooled demand closely: the room left is on B200 in months 8-9.
+    page.get_by_label("Accelerators (comma-separated)").fill("B200")
     page.get_by_role("spinbutton", name="GPUs", exact=True).fill("8")
-    page.get_by_label("Earliest month").fill("6")
+    page.get_by_label("Earliest month").fill("8")
     page.get_by_label("Deadline month").fill("10")
     page.get_by_role("button", name="Send for approval").click()
     page.wait_for_selector("#request-status:has-text('pending'), #request-error:visible")
