@@ -29,7 +29,9 @@ def build(seed: int, workloads: int = 50, cards: int = 10, periods: int = 24) ->
 
     rng = np.random.default_rng(seed)
     card_list = tuple(
-        FleetCard(f"card{j}", float(rng.uniform(0.4, 8.0)), float(rng.choice([0.0, 0.01, 0.05, 0.09])))
+        FleetCard(
+            f"card{j}", float(rng.uniform(0.4, 8.0)), float(rng.choice([0.0, 0.01, 0.05, 0.09]))
+        )
         for j in range(cards)
     )
     items, rates = [], []
@@ -40,7 +42,10 @@ def build(seed: int, workloads: int = 50, cards: int = 10, periods: int = 24) ->
         if i % 5 == 4:
             items.append(FleetWorkload(name, (), mean * 6, int(rng.integers(4, periods))))
         else:
-            shape = [math.exp(2 * (math.cos(2 * math.pi * (t - peak) / periods) - 1)) for t in range(periods)]
+            shape = [
+                math.exp(2 * (math.cos(2 * math.pi * (t - peak) / periods) - 1))
+                for t in range(periods)
+            ]
             scale = mean * periods / sum(shape)
             items.append(FleetWorkload(name, tuple(scale * s for s in shape)))
         for j in rng.choice(cards, size=int(rng.integers(3, cards + 1)), replace=False):
