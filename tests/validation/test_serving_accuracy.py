@@ -6,9 +6,11 @@ import statistics
 import pytest
 
 from flopfolio.catalog.catalog import Catalog
+from flopfolio.validation.cases import family_of
 from flopfolio.validation.inference_fit import bench_case, fit_serving_constants, predict
-from flopfolio.validation.published import SERVING_FIT_FILES, published_path
+from flopfolio.validation.published import published_path, shipped_fit_paths
 from flopfolio.validation.runs import read_rows, validate_file
+from tests.cli.helpers import run_json
 
 
 def _ratios(catalog: Catalog, name: str) -> list[float]:
@@ -31,16 +33,28 @@ def test_dense_rows_are_no_worse_than_before_fp4(catalog: Catalog) -> None:
 
 
 def test_shipped_constants_are_the_fit_of_the_published_pool(catalog: Catalog) -> None:
-    rows = [
-        row for name in SERVING_FIT_FILES for row in read_rows(published_path("inference", name))
-    ]
-    cases = [c for c in (bench_case(r, catalog) for r in rows) if not isinstance(c, str)]
-    fit = fit_serving_constants(cases)
-    assert fit.rows == catalog.serving.runs == 32
-    assert fit.generation_rows == 14  # B200 and GB200 rows: their own pair
-    for fitted, shipped in zip(fit.values, catalog.serving.values, strict=True):
-        assert fitted == pytest.approx(shipped, rel=0.02)
-    assert all(0 < v <= 1 for i, v in enumerate(fit.values) if i != 2)
-    # Holding out a row changes its prediction: the held-out figures are real refits.
-    rest = fit_serving_constants(cases[1:])
-    assert predict(cases[0], rest.values) != pytest.approx(predict(cases[0], fit.values), rel=1e-4)
+    # The documented command (docs/serving-model.md) reproduces the shipped file.
+    fit = run_json("fit", "inference", "--published")
+    assert fit["runs"] == catalog.serving.runs == 32
+    fitted = list(fit["constants"].values())
+    for value, shipped in zip(fitted, catalog.serving.values, strict=True):
+        assert value == pytest.approx(shipped, rel=0.02)
+    assert all(0 < v <= 1 for i, v in enumerate(fitted) if i != 2)
+
+
+def test_a_held_out_family_is_really_held_out(catalog: Catalog) -> None:
+    rows = [row for path in shipped_fit_paths("inference") for row in read_rows(path)]
+    cases = {r["name"]: bench_case(r, catalog) for r in rows}
+    scout = [c for r in rows if family_of(r) == "llama-4-scout" for c in [cases[r["name"]]]]
+    rest = [c for r in rows if family_of(r) != "llama-4-scout" for c in [cases[r["name"]]]]
+    assert len(scout) == 12 and len(rest) == 20
+    held_out = fit_serving_constants([c for c in rest if not isinstance(c, str)])
+    assert held_out.rows == 20
+
+    def median_error(values: tuple[float, ...]) -> float:
+        return statistics.median(
+            abs(predict(c, values) / c.reported - 1) for c in scout if not isinstance(c, str)
+        )
+
+    # Fitted without Scout, Scout is predicted worse than by the fit that saw it: no leak.
+    assert median_error(held_out.values) > median_error(catalog.serving.values) + 0.02

@@ -88,9 +88,16 @@ def calibrate(
 def fit(
     kind: Annotated[str, typer.Argument(help="training or inference")],
     paths: Annotated[
-        list[Path],
+        list[Path] | None,
         typer.Argument(help="Runs or benchmarks CSVs (the calibration schema), fitted together."),
-    ],
+    ] = None,
+    published: Annotated[
+        bool,
+        typer.Option(
+            "--published",
+            help="Fit on the published files the shipped constants come from (no paths needed).",
+        ),
+    ] = False,
     save: Annotated[
         bool, typer.Option("--save", help="Write the constants to your user catalog.")
     ] = False,
@@ -99,10 +106,18 @@ def fit(
 ) -> None:
     """Refit a model's constants on published (or your own) runs or benchmarks."""
     from flopfolio.catalog.catalog import load_catalog
+    from flopfolio.errors import InvalidSpecError
+    from flopfolio.validation.published import shipped_fit_paths
     from flopfolio.validation.refit import refit
 
+    if published == bool(paths):
+        raise InvalidSpecError(
+            "Give the CSVs to fit or --published, one of the two. "
+            "To fix: e.g. `flopfolio fit inference --published`."
+        )
+    sources = shipped_fit_paths(kind) if published else list(paths or [])
     target = writable_catalog(catalog) if save else None
-    payload = refit(kind, paths, load_catalog(catalog), save_to=target)
+    payload = refit(kind, sources, load_catalog(catalog), save_to=target)
     emit(payload, as_json, "render_fit")
 
 

@@ -97,6 +97,11 @@ class InferenceConstants:
     def step_overhead_s(self, spec: TransformerSpec) -> float:
         return self.layer_overhead_s * (spec.layers if spec.has_shape else NOMINAL_LAYERS)
 
+    @property
+    def values(self) -> tuple[float, float, float]:
+        """As a fit's values tuple (one set for every generation; see :func:`constants_for`)."""
+        return (self.compute_efficiency, self.bandwidth_efficiency, self.layer_overhead_s)
+
 
 PLAIN_ROOFLINE = InferenceConstants(1.0, 1.0, 0.0)
 

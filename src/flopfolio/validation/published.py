@@ -33,3 +33,10 @@ def published_path(kind: str, name: str | None = None) -> Path:
             f"To fix: use one of {', '.join(names)}."
         )
     return Path(str(resources.files("flopfolio.validation").joinpath("data", "published", chosen)))
+
+
+def shipped_fit_paths(kind: str) -> list[Path]:
+    """The published files the shipped constants of ``kind`` are fitted on."""
+    if kind == "inference":
+        return [published_path(kind, name) for name in SERVING_FIT_FILES]
+    return [published_path(kind)]

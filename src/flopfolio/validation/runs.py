@@ -232,11 +232,12 @@ def validate_inference(
     leave_one_out: bool = False,
     held_out_by: HeldOutBy = "run",
 ) -> ValidationReport:
+    from flopfolio.perf.inference import PLAIN_ROOFLINE
     from flopfolio.validation.inference_fit import bench_case, fit_serving_constants, predict
 
     report = ValidationReport("inference", held_out_by=held_out_by if leave_one_out else None)
     fitted = catalog.serving.values
-    plain = (1.0, 1.0, 0.0)
+    plain = PLAIN_ROOFLINE.values
     cases, groups = [], []
     for row in rows:
         case = bench_case(row, catalog)
