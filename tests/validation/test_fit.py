@@ -19,6 +19,7 @@ from flopfolio.validation.fit import (
     predict_utilization,
     prepare,
 )
+from flopfolio.validation.published import TRAINING_FIT_FILES
 from flopfolio.validation.runs import validate_file
 from flopfolio.workload.memory import Recompute
 from tests.conftest import reference_file
@@ -28,8 +29,10 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def prepared(catalog: Catalog) -> list:  # type: ignore[type-arg]
-    with reference_file("calibration", "training_runs.csv").open(newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = []
+    for name in TRAINING_FIT_FILES:  # the shipped fit's pool: dense and MoE runs together
+        with reference_file("calibration", name).open(newline="") as handle:
+            rows += list(csv.DictReader(handle))
     cases = [training_case(row, catalog) for row in rows]
     return [p for p in (prepare(c) for c in cases if not isinstance(c, str)) if p is not None]
 
@@ -122,8 +125,7 @@ def test_h100_predictions_do_not_depend_on_h100_rows(prepared: list) -> None:  #
 def test_the_refit_script_writes_the_shipped_file(tmp_path: Path) -> None:
     out = tmp_path / "utilization_fit.csv"
     done = subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "refit_shipped.py"),
-         str(reference_file("calibration", "training_runs.csv")), str(tmp_path)],
+        [sys.executable, str(REPO / "scripts" / "refit_shipped.py"), str(tmp_path)],
         capture_output=True, text=True, check=False, timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr

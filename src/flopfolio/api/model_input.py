@@ -29,7 +29,8 @@ def choose_model(
     """A preset (``--model llama-2-70b``), a Hugging Face ``config.json`` path, or ``--params``
     with optional shape flags (a full shape when layers/hidden/heads/vocab are all given)."""
     shape = {k: v for k, v in (shape or {}).items() if v not in (None, 0, "")}
-    if model and (params is not None or shape):
+    # The sequence length is the run's, not the model's: it goes with a preset too.
+    if model and (params is not None or set(shape) - {"seq_len"}):
         raise InvalidSpecError("Give either --model or --params/shape flags, not both.")
     if model:
         path = Path(model)

@@ -11,11 +11,12 @@ group (ZeRO-1/2/3, FSDP = ZeRO-3) and activations recomputed (none, selective, f
 Memory per GPU is taken on the first pipeline stage, the fullest:
 
 * state: ``Ψ_gpu · (2 + 2 + 12)`` bytes for bf16 Adam (``workload/memory.py``), each part divided by
-  ``d`` when its ZeRO stage shards it; ``Ψ_gpu`` = the stage's share of the weights, ``/t``, with
+  ``d`` when its ZeRO stage shards it; ``Ψ_gpu`` = the weights of the fullest stage's
+  ``⌈L/p⌉`` layers (stages may be uneven: ``p`` need not divide ``L``), ``/t``, with
   routed experts also ``/e``, and the embedding table (``/t``); under ZeRO-3 also the gathered
   full weights of two layers (computing and prefetched) and one layer's full gradients;
 * activations: Korthikanti et al. 2022 per layer (``workload/memory.py``), divided by ``t·c``,
-  times ``L/p`` layers, times the micro-batches in flight on the first stage under 1F1B,
+  times ``⌈L/p⌉`` layers, times the micro-batches in flight on the first stage under 1F1B,
   ``min(p, m)``, times ``1 + (p-1)/(p·v)`` for the interleaved schedule (their §4.2.3);
 * fp32 logits for the loss, ``4·s·b·V/(t·c)``, and a flat framework allowance.
 
@@ -80,6 +81,7 @@ class ConfigGrid:
     v: Array  # interleaved chunks per GPU
     zero: Array  # index into SHARDING_ORDER
     recompute: Array  # index into RECOMPUTE_ORDER
+    stage_layers: Array  # layers on the fullest pipeline stage, ceil(L / p)
     params_per_gpu: Array  # weights held (before ZeRO sharding)
     state_bytes: Array
     activation_bytes: Array
@@ -130,7 +132,9 @@ def enumerate_configs(run: RunShape) -> ConfigGrid:
     # KV heads fewer than t are replicated (MQA/GQA), so only the query heads must divide.
     t_opts = [t for t in _powers_of_two(min(run.node_size, n)) if spec.heads % t == 0]
     c_opts = _powers_of_two(8) if run.seq_len >= CONTEXT_PARALLEL_MIN_SEQ else [1]
-    p_opts = [p for p in _divisors(spec.layers) if n % p == 0]
+    # Stages need not hold equal layer counts (Megatron's uneven first/last stages, torchtitan's
+    # free split; Llama 3 405B ran 126 layers on 16 stages), so any degree up to the layer count.
+    p_opts = [p for p in _divisors(n) if p <= spec.layers]
     e_opts = [e for e in _divisors(spec.experts) if n % e == 0] if spec.experts else [1]
     grid = (
         np.array(
@@ -151,21 +155,24 @@ def enumerate_configs(run: RunShape) -> ConfigGrid:
     )
     t, p, c, e, b, v, zero, rc = grid
     d = n / (t * p * c)
+    stage = np.ceil(spec.layers / p)  # layers on the fullest stage
     seqs_per_step = run.global_batch_tokens / run.seq_len
     m = np.ceil(seqs_per_step / (np.maximum(d, 1) * b))
     keep = (
         (np.mod(n, t * p * c) == 0)
         & (np.mod(d, e) == 0)
-        & ((v == 1) | ((p > 1) & (np.mod(spec.layers / p, v) == 0)))
+        & ((v == 1) | ((p > 1) & (np.mod(stage, v) == 0)))
         & ((d > 1) | (zero == 0))  # sharding over one replica is the same as none
         & ((p == 1) | (zero <= 1))  # ZeRO-2/3 do not combine with pipelining (DeepSpeed, Megatron)
         & (d * b <= seqs_per_step)  # the global batch must cover one micro-batch per replica
     )
-    t, p, c, e, b, v, zero, rc, d, m = (x[keep] for x in (t, p, c, e, b, v, zero, rc, d, m))
+    t, p, c, e, b, v, zero, rc, d, m, stage = (
+        x[keep] for x in (t, p, c, e, b, v, zero, rc, d, m, stage)
+    )
 
     dense_layer, routed_layer = layer_params(spec)
     embed = spec.vocab * spec.hidden
-    params_gpu = (spec.layers / p) * (dense_layer / t + routed_layer / (t * e)) + embed / t
+    params_gpu = stage * (dense_layer / t + routed_layer / (t * e)) + embed / t
     state = training_state_bytes(run.precision)
     state_bytes = params_gpu * (
         state.weights / np.where(zero >= 3, d, 1)
@@ -185,10 +192,10 @@ def enumerate_configs(run: RunShape) -> ConfigGrid:
         34.0 * s * b * h + np.where(rc == 0, 5.0 * spec.heads * s * s * b, 0.0),
     ) / (t * c)
     in_flight = np.minimum(p, m) * np.where(v > 1, 1.0 + (p - 1) / (p * v), 1.0)
-    activations = per_layer * (spec.layers / p) * in_flight
+    activations = per_layer * stage * in_flight
     logits = 4.0 * s * b * spec.vocab / (t * c)
     return ConfigGrid(
-        t, p, c, d, e, b, m, v, zero, rc, params_gpu, state_bytes, activations, logits
+        t, p, c, d, e, b, m, v, zero, rc, stage, params_gpu, state_bytes, activations, logits
     )
 
 

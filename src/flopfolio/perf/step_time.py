@@ -16,9 +16,13 @@ Per micro-batch, on one GPU (``tok = s·b`` tokens through ``L/p`` layers):
 * tensor parallel: 4 all-reduce-sized collectives per layer (6 with full recomputation) of
   ``tok·h·2/c`` bytes, ring cost ``2(t-1)/t`` over the intra-node link, not overlapped;
 * context parallel: K and V gathered around the ring, forward and backward;
-* expert parallel (MoE): two all-to-alls forward and two backward of the routed tokens;
+* expert parallel (MoE): two all-to-alls forward and two backward of the routed tokens; and
+  each routed expert's GEMMs on a roofline of their own, since an expert sees only its share
+  of the tokens: reading and writing its weights can take longer than its FLOPs;
 * pipeline: point-to-point activations between stages, and the bubble ``(p-1)/(v·m)``; stages
-  are cut by layers, so the last one, which also computes the logits, sets the pace. The
+  are cut by whole layers, not necessarily equal in number (``p`` need not divide ``L``), and
+  the last one also computes the logits, so the slowest stage sets the pace (:func:`pace_layers`,
+  the most even split, per-layer traffic counted on ``⌈L/p⌉`` layers). The
   point-to-point sends are asynchronous (Megatron's 1F1B posts them as non-blocking send/receive
   pairs, and its interleaved schedule overlaps them with the next chunk's compute; Narayanan et
   al. 2021 §4.1), so only what exceeds a micro-batch's compute is exposed;
@@ -102,7 +106,8 @@ class StepParts:
     """Seconds per configuration, before the fitted constants are applied where they enter.
 
     ``ideal_matmul`` is matmul time at 100% of peak; ``width`` the per-GPU GEMM width;
-    ``elementwise_per_kappa`` the memory-bound time per unit of κ; ``comm`` the exposed
+    ``elementwise_per_kappa`` the memory-bound time per unit of κ; ``memory_bound_gemm`` what
+    small expert GEMMs wait on memory beyond their FLOPs (MoE); ``comm`` the exposed
     per-micro-batch communication (tensor, context, expert parallel); ``p2p`` the pipeline's
     point-to-point transfer per micro-batch, hidden behind compute where it can be; ``dp_micro``
     the ZeRO-3 transfer per micro-batch; ``dp_step`` the once-per-step gradient all-reduce;
@@ -112,6 +117,7 @@ class StepParts:
     ideal_matmul: Array
     width: Array
     elementwise_per_kappa: Array
+    memory_bound_gemm: Array
     comm: Array
     p2p: Array
     bubble: Array
@@ -161,6 +167,52 @@ def _link(acc: Accelerator, span: Array) -> Array:
     return result
 
 
+def pace_layers(layers: int, p: Array, logits_in_layers: Array) -> Array:
+    """Work of the slowest pipeline stage, in layers, when ``layers`` whole layers and the logits
+    (``logits_in_layers`` layers' worth) are split over ``p`` stages as evenly as whole layers
+    allow: the last stage, which computes the logits, takes ``k`` layers and the other ``p-1``
+    stages share the rest, with ``k`` chosen to minimise the slowest stage (Llama 3 405B's 126
+    layers on 16 stages: one layer fewer on the last). ``p = 1`` is every layer plus the logits.
+    """
+    import numpy as np
+
+    p_arr, lam = np.broadcast_arrays(np.asarray(p, float), np.asarray(logits_in_layers, float))
+    result = np.empty(p_arr.shape)
+    k = np.arange(layers + 1, dtype=float)
+    for key in set(zip(p_arr.ravel().tolist(), lam.ravel().tolist(), strict=True)):
+        stages, logits = key
+        if stages <= 1:
+            value = layers + logits
+        else:
+            rest = np.ceil((layers - k[: layers - int(stages) + 2]) / (stages - 1))
+            value = float(np.min(np.maximum(k[: layers - int(stages) + 2] + logits, rest)))
+        result[(p_arr == stages) & (lam == logits)] = value
+    return result
+
+
+def _expert_gemm_stall(run: RunShape, grid: ConfigGrid, acc: Accelerator) -> Array:
+    """Seconds per MoE layer per micro-batch that the routed experts' GEMMs spend waiting on
+    memory beyond their FLOPs: each expert sees only ``M = e·s·b·k / (c·E)`` tokens (the ``e``
+    expert-parallel ranks' tokens, ``k`` of ``E`` experts each), so reading its weights (forward,
+    and the backward's input gradient) and writing its weight gradient can outlast its
+    ``6·M·Ψ_e`` FLOPs: a roofline per expert GEMM. DeepSeek-V2's 160 experts of width 1,536 on
+    4,096-token sequences see about 150 tokens each: memory-bound on H800."""
+    import numpy as np
+
+    spec = run.spec
+    t, c, e = grid.t, grid.c, grid.e
+    tokens = e * run.seq_len * grid.b * spec.experts_active / (c * spec.experts)
+    weights = spec.expert_params() / t
+    value_bytes = run.precision.bytes_per_value
+    flops_s = 6.0 * tokens * weights / acc.peak(run.precision)
+    bytes_s = (3.0 * weights * value_bytes + 6.0 * tokens * spec.hidden * value_bytes) / (
+        acc.memory_bw_gb_per_s * 1e9
+    )
+    local_experts = spec.experts / e
+    result: Array = local_experts * np.maximum(0.0, bytes_s - flops_s)
+    return result
+
+
 def step_parts(run: RunShape, grid: ConfigGrid, acc: Accelerator) -> StepParts:
     import numpy as np
 
@@ -179,7 +231,6 @@ def step_parts(run: RunShape, grid: ConfigGrid, acc: Accelerator) -> StepParts:
     peak = acc.peak(run.precision)
     h = float(spec.hidden)
     tok = s * b
-    layers_gpu = spec.layers / p
 
     model_per_token = training_flops(spec, 1.0, run.seq_len).per_token
     attention_fwd = attention_flops_per_token_forward(spec, s / 2)
@@ -187,11 +238,13 @@ def step_parts(run: RunShape, grid: ConfigGrid, acc: Accelerator) -> StepParts:
     hw_per_token = model_per_token + np.where(
         rc == 2, forward, np.where(rc == 1, attention_fwd, 0.0)
     )
-    # The last pipeline stage also computes the logits (2·V·h per token, ×3 with the backward):
-    # stages are cut by layers, so that stage is the slowest and sets the pace.
+    # The last pipeline stage also computes the logits (2·V·h per token, ×3 with the backward);
+    # stages are cut by whole layers, so the slowest stage sets the pace (see pace_layers).
     logits = 6.0 * spec.vocab * h
-    layers_share = (hw_per_token - logits) / p
-    ideal_matmul = (layers_share + logits) * tok / (t * c) / peak
+    per_layer = (hw_per_token - logits) / spec.layers
+    pace = pace_layers(spec.layers, p, logits / per_layer)
+    ideal_matmul = pace * per_layer * tok / (t * c) / peak
+    layers_gpu = grid.stage_layers
 
     recompute_factor = np.where(rc == 2, 4.0 / 3.0, 1.0)
     elementwise = h * tok / (t * c) * layers_gpu * recompute_factor / (acc.memory_bw_gb_per_s * 1e9)
@@ -218,8 +271,10 @@ def step_parts(run: RunShape, grid: ConfigGrid, acc: Accelerator) -> StepParts:
             * layers_gpu
             * moe_share
         )
+        expert_stall = _expert_gemm_stall(run, grid, acc) * layers_gpu * moe_share
     else:
         ep = np.zeros_like(t)
+        expert_stall = np.zeros_like(t)
 
     # Stages sit t·c·d ranks apart (Megatron's tp-cp-dp-pp order): usually on other nodes.
     pp = np.where(p > 1, 2.0 * v * tok * h * 2.0 / (t * c) / _link(acc, t * c * d), 0.0)
@@ -240,6 +295,7 @@ def step_parts(run: RunShape, grid: ConfigGrid, acc: Accelerator) -> StepParts:
         ideal_matmul=ideal_matmul,
         width=h / t * width_scale(acc, run.precision),
         elementwise_per_kappa=elementwise,
+        memory_bound_gemm=expert_stall,
         comm=tp + cp + ep,
         p2p=pp,
         bubble=bubble,
@@ -260,6 +316,7 @@ def step_seconds(parts: StepParts, k: StepConstants) -> Array:
     efficiency = k.matmul_efficiency_max * parts.width / (parts.width + k.matmul_half_width)
     compute = (
         parts.ideal_matmul / efficiency
+        + parts.memory_bound_gemm
         + k.elementwise_bytes_per_hidden * parts.elementwise_per_kappa
     )
     zero3_exposed = np.maximum(0.0, parts.dp_micro - k.dp_overlap * compute)

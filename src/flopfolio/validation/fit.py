@@ -179,13 +179,22 @@ class HeldOut:
     utilization: dict[str, float]
 
 
-def leave_one_out(prepared: Sequence[PreparedCase], groups: Sequence[str] | None = None) -> HeldOut:
+def leave_one_out(
+    prepared: Sequence[PreparedCase],
+    groups: Sequence[str] | None = None,
+    *,
+    judged: set[str] | None = None,
+) -> HeldOut:
     """Each run predicted by constants fitted without it — or, given ``groups`` (one key per
     run, e.g. its model family), without every run of its group. A group that is the whole set
-    has nothing to fit on and is left out."""
+    has nothing to fit on and is left out. With ``judged``, only those runs are predicted (the
+    others only help fit)."""
     keys = list(groups) if groups is not None else [p.case.name for p in prepared]
+    wanted = [
+        k for p, k in zip(prepared, keys, strict=True) if judged is None or p.case.name in judged
+    ]
     held_out = HeldOut({}, {})
-    for key in dict.fromkeys(keys):
+    for key in dict.fromkeys(wanted):
         rest = [p for p, k in zip(prepared, keys, strict=True) if k != key]
         if not rest:
             continue

@@ -14,6 +14,9 @@ DEFAULT_PUBLISHED = {"training": "training_runs.csv", "inference": "inference_be
 # The benchmarks the shipped serving fit (catalog/data/inference_fit.csv) is fitted on, together:
 # dense models on Ampere and Hopper, MoE and FP4 on Hopper and Blackwell.
 SERVING_FIT_FILES = ("inference_bench.csv", "inference_bench_moe_fp4.csv")
+# The runs the shipped utilization fit (catalog/data/utilization_fit.csv) is fitted on, together:
+# dense runs from V100 to H100, MoE runs, and MLPerf on TPU v5p and Gaudi2.
+TRAINING_FIT_FILES = ("training_runs.csv", "training_runs_moe.csv")
 
 
 def published_names() -> list[str]:
@@ -37,6 +40,5 @@ def published_path(kind: str, name: str | None = None) -> Path:
 
 def shipped_fit_paths(kind: str) -> list[Path]:
     """The published files the shipped constants of ``kind`` are fitted on."""
-    if kind == "inference":
-        return [published_path(kind, name) for name in SERVING_FIT_FILES]
-    return [published_path(kind)]
+    names = SERVING_FIT_FILES if kind == "inference" else TRAINING_FIT_FILES
+    return [published_path(kind, name) for name in names]

@@ -164,30 +164,25 @@ def validate_training(
     held_out_by: HeldOutBy = "run",
 ) -> ValidationReport:
     from flopfolio.validation import fit
+    from flopfolio.validation.published import shipped_fit_paths
 
     report = ValidationReport("training", held_out_by=held_out_by if leave_one_out else None)
     constants = StepConstants(*catalog.utilization.values)
-    prepared = []
-    families = []
-    for row in rows:
-        case = training_case(row, catalog)
-        if isinstance(case, str):
-            report.skipped.append((row.get("name", "?"), case))
-            continue
-        try:
-            ready = fit.prepare(case)
-        except ValueError as exc:  # a row the model cannot take: reported, the rest still judged
-            report.skipped.append((case.name, f"the training model cannot take it: {exc}"))
-            continue
-        if ready is None:
-            report.skipped.append(
-                (case.name, f"no parallel configuration fits {case.gpus} × {case.accelerator.id}")
-            )
-            continue
-        prepared.append(ready)
-        families.append(family_of(row))
-    groups = families if held_out_by == "family" else None
-    held_out = fit.leave_one_out(prepared, groups) if leave_one_out else fit.HeldOut({}, {})
+    prepared, families = _prepared_runs(rows, catalog, report.skipped)
+    held_out = fit.HeldOut({}, {})
+    if leave_one_out:
+        # Held out from the shipped fit's own pool (every published run) plus this file's rows.
+        names = {p.case.name for p in prepared}
+        extra_rows = [
+            row
+            for path in shipped_fit_paths("training")
+            for row in read_rows(path)
+            if row.get("name", "?") not in names
+        ]
+        extra, extra_families = _prepared_runs(extra_rows, catalog, [])
+        pool = prepared + extra
+        keys = families + extra_families if held_out_by == "family" else None
+        held_out = fit.leave_one_out(pool, keys, judged=names)
     for p in prepared:
         case = p.case
         recompute = case.recompute.value if case.recompute else "search"
@@ -223,6 +218,34 @@ def validate_training(
                 )
             )
     return report
+
+
+def _prepared_runs(
+    rows: list[dict[str, str]], catalog: Catalog, skipped: list[tuple[str, str]]
+) -> tuple[list[Any], list[str]]:
+    """The rows the training model can take, prepared for the fit, with their families; the
+    others are added to ``skipped`` with the reason."""
+    from flopfolio.validation import fit
+
+    prepared, families = [], []
+    for row in rows:
+        case = training_case(row, catalog)
+        if isinstance(case, str):
+            skipped.append((row.get("name", "?"), case))
+            continue
+        try:
+            ready = fit.prepare(case)
+        except ValueError as exc:  # a row the model cannot take: reported, the rest still judged
+            skipped.append((case.name, f"the training model cannot take it: {exc}"))
+            continue
+        if ready is None:
+            skipped.append(
+                (case.name, f"no parallel configuration fits {case.gpus} × {case.accelerator.id}")
+            )
+            continue
+        prepared.append(ready)
+        families.append(family_of(row))
+    return prepared, families
 
 
 def validate_inference(

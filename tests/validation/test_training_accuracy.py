@@ -1,0 +1,23 @@
+"""The training model over every published run it ships with, one model family held out at a
+time (issue 17's judge: grouped cross-validated median |error| on chip-hours ≤ 15%)."""
+
+import statistics
+
+from flopfolio.catalog.catalog import Catalog
+from flopfolio.validation.published import shipped_fit_paths
+from flopfolio.validation.runs import read_rows, validate_training
+
+
+def test_every_training_row_one_family_held_out(catalog: Catalog) -> None:
+    rows = [row for path in shipped_fit_paths("training") for row in read_rows(path)]
+    report = validate_training(rows, catalog, leave_one_out=True, held_out_by="family").to_dict()
+    judged = report["rows"]
+    assert len(judged) == 29 and [s["name"] for s in report["skipped"]] == ["GPT-3 175B"]
+    in_sample = statistics.median(abs(r["error"]) for r in judged)
+    held_out = [abs(r["leave_one_out_error"]) for r in judged]
+    # Measured: 10% in sample, 12% held out (README, docs/accuracy.md).
+    assert in_sample <= 0.12 and statistics.median(held_out) <= 0.15
+    assert statistics.median(held_out) >= in_sample  # a family unseen is no easier than seen
+    # The one row beyond 2×, with its reason in docs/accuracy.md: Llama 3.2 3B (distilled).
+    beyond = {r["name"] for r in judged if not 0.5 <= 1 + r["leave_one_out_error"] <= 2.0}
+    assert beyond == {"Llama 3.2 3B"}
