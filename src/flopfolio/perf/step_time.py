@@ -309,25 +309,37 @@ def step_parts(run: RunShape, grid: ConfigGrid, acc: Accelerator) -> StepParts:
     )
 
 
-def step_seconds(parts: StepParts, k: StepConstants) -> Array:
-    """Seconds per optimizer step for every configuration."""
+def step_terms(parts: StepParts, k: StepConstants) -> dict[str, Array]:
+    """Seconds per optimizer step, term by term, for every configuration; they add up to
+    :func:`step_seconds`. The pipeline bubble is its own term (idle time of every other term)."""
     import numpy as np
 
     efficiency = k.matmul_efficiency_max * parts.width / (parts.width + k.matmul_half_width)
-    compute = (
-        parts.ideal_matmul / efficiency
-        + parts.memory_bound_gemm
-        + k.elementwise_bytes_per_hidden * parts.elementwise_per_kappa
-    )
+    matmul = parts.ideal_matmul / efficiency
+    elementwise = k.elementwise_bytes_per_hidden * parts.elementwise_per_kappa
+    compute = matmul + parts.memory_bound_gemm + elementwise
     zero3_exposed = np.maximum(0.0, parts.dp_micro - k.dp_overlap * compute)
     # Non-blocking sends on their own stream: the activation travels while the next one computes.
     p2p_exposed = np.maximum(0.0, parts.p2p - compute)
     micro = compute + parts.comm + zero3_exposed + p2p_exposed
+    m = parts.micro_batches
     # The all-reduce can only hide behind the last micro-batch's backward pass (2/3 of its compute).
     allreduce_exposed = np.maximum(0.0, parts.dp_step - k.dp_overlap * compute * 2.0 / 3.0)
-    result: Array = (
-        parts.micro_batches * micro * (1.0 + parts.bubble) + allreduce_exposed + parts.optimizer
-    )
+    return {
+        "matmul": m * matmul,
+        "memory_bound_expert_gemm": m * parts.memory_bound_gemm,
+        "elementwise": m * elementwise,
+        "tensor_context_expert_comm": m * parts.comm,
+        "pipeline_p2p_exposed": m * p2p_exposed,
+        "pipeline_bubble": m * micro * parts.bubble,
+        "data_parallel_exposed": m * zero3_exposed + allreduce_exposed,
+        "optimizer": parts.optimizer,
+    }
+
+
+def step_seconds(parts: StepParts, k: StepConstants) -> Array:
+    """Seconds per optimizer step for every configuration (the sum of :func:`step_terms`)."""
+    result: Array = sum(step_terms(parts, k).values())  # type: ignore[assignment]
     return result
 
 

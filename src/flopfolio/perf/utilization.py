@@ -20,7 +20,15 @@ from flopfolio.perf.parallel import (
     enumerate_configs,
     fits,
 )
-from flopfolio.perf.step_time import StepConstants, StepParts, hfu, mfu, step_parts, step_seconds
+from flopfolio.perf.step_time import (
+    StepConstants,
+    StepParts,
+    hfu,
+    mfu,
+    step_parts,
+    step_seconds,
+    step_terms,
+)
 from flopfolio.units import GIB
 from flopfolio.workload.memory import Recompute, Sharding
 
@@ -50,6 +58,8 @@ class ParallelPlan:
     global_batch_tokens: float
     mfu: float
     hfu: float
+    # Seconds per step by term (matmul, communication, bubble, ...; perf/step_time.step_terms).
+    step_breakdown: tuple[tuple[str, float], ...] = ()
 
     @property
     def tokens_per_second(self) -> float:
@@ -80,7 +90,14 @@ class SearchResult:
 
 
 def _plan(
-    run: RunShape, grid: ConfigGrid, parts: StepParts, seconds: Array, ok: Mask, i: int, seq: float
+    run: RunShape,
+    grid: ConfigGrid,
+    parts: StepParts,
+    seconds: Array,
+    ok: Mask,
+    i: int,
+    seq: float,
+    terms: dict[str, Array] | None = None,
 ) -> ParallelPlan:
     memory = float(grid.memory_bytes[i]) / GIB
     tokens = float(grid.d[i] * grid.m[i] * grid.b[i]) * seq
@@ -103,6 +120,7 @@ def _plan(
         global_batch_tokens=tokens,
         mfu=float(mfu(parts, seconds)[i]),
         hfu=float(hfu(parts, seconds)[i]),
+        step_breakdown=tuple((k, float(v[i])) for k, v in (terms or {}).items()),
     )
 
 
@@ -133,7 +151,7 @@ def search(run: RunShape, acc: Accelerator, constants: StepConstants) -> SearchR
             frontier.append(int(i))
             most_headroom = headroom
     return SearchResult(
-        best=_plan(run, grid, parts, seconds, ok, best, seq),
+        best=_plan(run, grid, parts, seconds, ok, best, seq, step_terms(parts, constants)),
         configurations=len(grid),
         fitting=int(ok.sum()),
         pareto_memory=tuple(_plan(run, grid, parts, seconds, ok, i, seq) for i in frontier[:8]),

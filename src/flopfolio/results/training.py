@@ -80,6 +80,7 @@ class TrainingResult:
                 "sharding": plan.sharding.value,
                 "recompute": plan.recompute.value,
                 "step_seconds": plan.step_seconds,
+                "step_breakdown_seconds": dict(plan.step_breakdown),
                 "memory_headroom_gib": plan.memory_headroom_gib,
                 "configurations_searched": e.search.configurations,
                 "configurations_fitting": e.search.fitting,
@@ -126,6 +127,7 @@ class TrainingResult:
                     "failure_source": "Llama 3 (Grattafiori et al. 2024) §3.3.4: 419 unexpected interruptions in 54 days on 16,384 H100",
                     "cluster_mtbf_hours": e.goodput.cluster_mtbf_hours,
                     "checkpoint_minutes": e.goodput.checkpoint_hours * 60.0,
+                    "checkpointing": "asynchronous: training stops for the copy to host memory",
                     "checkpoint_interval_hours": e.goodput.checkpoint_interval_hours,
                     "restart_minutes": RESTART_HOURS * 60.0,
                     "expected_failures": e.goodput.expected_failures,
@@ -161,6 +163,7 @@ class TrainingResult:
             f"Parallel configuration (fastest of {e.search.fitting:,} that fit, of {e.search.configurations:,}):",
             f"  {plan.describe()}; {plan.memory_gib:.1f} GiB per GPU of {e.accelerator.memory_gib:g}"
             f" ({'fits' if plan.fits else 'DOES NOT FIT'}); step {plan.step_seconds:.2f} s for {plan.global_batch_tokens:,.0f} tokens",
+            *_breakdown_lines(plan.step_breakdown, plan.step_seconds),
             f"Utilization: MFU {e.utilization.mfu:.3f}, HFU {e.utilization.hfu:.3f} — {e.utilization.source}",
             f"1. Ideal run = FLOPs / (peak × MFU) = {e.flops.total:.4g} / ({peak:.4g} × {e.utilization.mfu:.3f}) / 3600"
             f" = {e.ideal_gpu_hours:,.0f} GPU-hours, {e.ideal_wall_hours / 24:,.1f} days",
@@ -185,3 +188,12 @@ class TrainingResult:
             f"Ranges: {LOW_PERCENTILE:g}th-{HIGH_PERCENTILE:g}th percentiles of {b.samples:,} Monte Carlo samples"
         )
         return lines
+
+
+def _breakdown_lines(terms: tuple[tuple[str, float], ...], step_s: float) -> list[str]:
+    """The step's time by term, largest first, the ones under 0.5% left out."""
+    shown = sorted(((v, k) for k, v in terms if step_s > 0 and v / step_s >= 0.005), reverse=True)
+    if not shown:
+        return []
+    parts = [f"{k.replace('_', ' ')} {v:.3g} s ({v / step_s:.0%})" for v, k in shown]
+    return ["  step by term: " + ", ".join(parts)]
