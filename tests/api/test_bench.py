@@ -105,3 +105,7 @@ def test_bench_cli_saves_to_the_profile(tmp_path: Path) -> None:
     fit = d["gemm_fit"]
     assert fit["precision"] == "fp32"
     assert "error" in fit or 0 < fit["matmul_efficiency_max"] <= 1
+    # Issue 17's speed figure: the 16,384-GPU layout search, timed on this CPU (not asserted).
+    search = d["layout_search"]
+    assert search["what"].startswith("llama-3.1-405b on 16,384")
+    assert search["configurations"] > 1000 and search["median_ms"] > 0 and "PP" in search["best"]

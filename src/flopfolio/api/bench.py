@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from flopfolio.catalog.accelerators import Accelerator
+from flopfolio.catalog.catalog import Catalog
 from flopfolio.errors import FlopfolioError, InvalidSpecError
 from flopfolio.perf.step_time import StepConstants, width_scale
 from flopfolio.specs.precision import Precision
@@ -258,3 +259,32 @@ def run_bench(
         peak_share=shares,
         gemm_tflops=gemm,
     )
+
+
+def time_layout_search(catalog: Catalog, repeats: int = 5) -> dict[str, Any]:
+    """How long this machine takes to search every parallel layout of Llama 3.1 405B on 16,384
+    H100s (Meta's run: sequence 8,192, 16M tokens per step): the median of ``repeats``, in ms."""
+    import statistics
+
+    from flopfolio.perf.parallel import RunShape
+    from flopfolio.perf.utilization import search
+
+    acc = catalog.accelerator("H100")
+    spec = catalog.preset("llama-3.1-405b").spec
+    run = RunShape(spec, Precision.BF16, 16_384, 8192, 2048 * 8192, acc.memory_gib, acc.node_size)
+    constants = StepConstants(*catalog.utilization.values)
+    times, result = [], None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = search(run, acc, constants)
+        times.append(time.perf_counter() - start)
+    if result is None:
+        raise InvalidSpecError(
+            "no parallel layout of llama-3.1-405b on 16,384 H100 (catalog edited?)"
+        )
+    return {
+        "what": f"llama-3.1-405b on 16,384 x {acc.id}",
+        "median_ms": statistics.median(times) * 1e3,
+        "configurations": result.configurations,
+        "best": result.best.describe(),
+    }

@@ -145,7 +145,7 @@ def bench(
     as_json: JsonOpt = False,
 ) -> None:
     """Measure this machine's accelerator: matmul TFLOP/s, memory bandwidth, a training step's MFU."""
-    from flopfolio.api.bench import BenchSizes, gemm_fit_report, run_bench
+    from flopfolio.api.bench import BenchSizes, gemm_fit_report, run_bench, time_layout_search
     from flopfolio.catalog.catalog import load_catalog
     from flopfolio.catalog.profiles import save_benchmark
     from flopfolio.perf.step_time import StepConstants
@@ -179,4 +179,5 @@ def bench(
         fitted = StepConstants(*cat.utilization.values)
         result["gemm_fit"] = gemm_fit_report(measured, acc, wanted[0], fitted)
     result["saved_to"] = str(save_benchmark(acc.id if acc else result["device"], result, profile))
+    result["layout_search"] = time_layout_search(cat)  # flopfolio's own speed, on this CPU
     emit(result, as_json, "render_bench")

@@ -314,6 +314,13 @@ def render_bench(d: dict[str, Any]) -> None:
             f"g₀ {fit['shipped_matmul_half_width']:,.0f})",
         )
     table.add_row("memory bandwidth", f"{d['memory_gb_per_s']:,.0f} GB/s")
+    search = d.get("layout_search")
+    if search:
+        table.add_row(
+            "layout search (CPU)",
+            f"{search['what']}: {search['median_ms']:,.0f} ms over "
+            f"{search['configurations']:,} layouts",
+        )
     mfu = d["step_mfu"]
     table.add_row(
         "training step",
