@@ -7,7 +7,14 @@ import pytest
 
 from flopfolio.catalog.catalog import Catalog
 from flopfolio.perf.parallel import RunShape, enumerate_configs
-from flopfolio.perf.step_time import StepConstants, mfu, ring_seconds, step_parts, step_seconds
+from flopfolio.perf.step_time import (
+    StepConstants,
+    mfu,
+    ring_latency_seconds,
+    ring_seconds,
+    step_parts,
+    step_seconds,
+)
 from flopfolio.specs.precision import Precision
 
 
@@ -15,18 +22,32 @@ def test_ring_inside_a_node(catalog: Catalog) -> None:
     acc = catalog.accelerator("H100")  # NVLink 450 GB/s one way, 8 per node
     one = np.array([1.0])
     seconds = ring_seconds(acc, np.array([8e9]), np.array([8.0]), one)
-    assert seconds[0] == pytest.approx(8e9 * 7 / 8 / 450e9)
+    # Plus NCCL's ring latency: 8.4 µs base and 7 NVLink hops of 3.4 µs.
+    assert seconds[0] == pytest.approx(8e9 * 7 / 8 / 450e9 + 8.4e-6 + 7 * 3.4e-6)
 
 
 def test_ring_across_nodes_is_hierarchical(catalog: Catalog) -> None:
     acc = catalog.accelerator("H100")  # 50 GB/s scale-out per GPU
     seconds = ring_seconds(acc, np.array([8e9]), np.array([64.0]), np.array([1.0]))
     # 8 GPUs per node share the volume over NVLink, then each carries 1/8 of it across 8 nodes.
-    by_hand = 8e9 * 7 / 8 / 450e9 + 8e9 / 8 * 7 / 8 / 50e9
+    # Latency: 63 steps, 7 of them across the network (NCCL's tuning model).
+    latency = 8.4e-6 + 56 * 3.4e-6 + 7 * 9.6e-6
+    by_hand = 8e9 * 7 / 8 / 450e9 + 8e9 / 8 * 7 / 8 / 50e9 + latency
     assert seconds[0] == pytest.approx(by_hand)
     # With a stride of 8 (tensor parallel inside the node) every member is on another node.
     strided = ring_seconds(acc, np.array([8e9]), np.array([64.0]), np.array([8.0]))
-    assert strided[0] == pytest.approx(8e9 * 63 / 64 / 50e9)
+    assert strided[0] == pytest.approx(8e9 * 63 / 64 / 50e9 + 8.4e-6 + 63 * 9.6e-6)
+
+
+def test_ring_latency_grows_with_the_ranks(catalog: Catalog) -> None:
+    acc = catalog.accelerator("H100")
+    ranks = np.array([1.0, 8.0, 2048.0])
+    latency = ring_latency_seconds(acc, ranks, np.ones(3))
+    # 2,048 ranks on 256 nodes: 8.4 + 1,792 × 3.4 + 255 × 9.6 µs = 8.55 ms per pass, against
+    # 32 µs inside one node: what FSDP's per-layer gathers over thousands of ranks pay.
+    assert latency[0] == 0.0
+    assert latency[1] == pytest.approx(8.4e-6 + 7 * 3.4e-6)
+    assert latency[2] == pytest.approx(8.4e-6 + 1792 * 3.4e-6 + 255 * 9.6e-6)
 
 
 def parts_for(catalog: Catalog):  # type: ignore[no-untyped-def]

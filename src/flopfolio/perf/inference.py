@@ -53,6 +53,11 @@ from dataclasses import dataclass
 
 from flopfolio.catalog.accelerators import Accelerator
 from flopfolio.errors import InvalidSpecError
+from flopfolio.perf.kernels import (
+    FALLBACK_INTRA_GB_PER_S,
+    FALLBACK_SCALE_OUT_GB_PER_S,
+    GEMM_TILE_ROWS,
+)
 from flopfolio.specs.band import Band
 from flopfolio.specs.precision import Precision
 from flopfolio.specs.transformer import TransformerSpec
@@ -66,14 +71,11 @@ from flopfolio.workload.memory import kv_cache_bytes_per_token
 
 USABLE_MEMORY_FRACTION = 0.90  # the rest: activations, CUDA graphs, fragmentation
 MAX_BATCH = 1 << 16
-GEMM_TILE_ROWS = 128  # Hopper/Blackwell tensor-core GEMM tiles: 64-256 rows; 128 is the common one
 NOMINAL_LAYERS = 32  # for the per-layer overhead of a model known only by its parameter count
 EFFICIENCY_LOG_SD = (
     0.20  # band: ±20% (log) on the step time; replaced by the fit's spread when known
 )
 _WIDE_COMPUTE = (Precision.BF16, Precision.FP16, Precision.FP32)
-FALLBACK_INTRA_GB_PER_S = 32.0
-FALLBACK_SCALE_OUT_GB_PER_S = 1.5625
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,9 @@ Per micro-batch, on one GPU (``tok = s·b`` tokens through ``L/p`` layers):
 * memory-bound operations (norms, activations, dropout, residuals, softmax): ``κ · h · tok / (t·c)``
   bytes per layer over the memory bandwidth (``×4/3`` with full recomputation);
 * tensor parallel: 4 all-reduce-sized collectives per layer (6 with full recomputation) of
-  ``tok·h·2/c`` bytes, ring cost ``2(t-1)/t`` over the intra-node link, not overlapped;
+  ``tok·h·2/c`` bytes, ring cost ``2(t-1)/t`` over the intra-node link, not overlapped; every
+  ring pass also pays NCCL's latency, a base plus a hop per rank (:func:`ring_latency_seconds`),
+  which is what collectives over thousands of ranks cost beyond their bytes;
 * context parallel: K and V gathered around the ring, forward and backward;
 * expert parallel (MoE): two all-to-alls forward and two backward of the routed tokens; and
   each routed expert's GEMMs on a roofline of their own, since an expert sees only its share
@@ -31,7 +33,8 @@ and data parallelism over the link that spans the group. Without ZeRO-3 the grad
 all-reduced once per step (2 model-sized transfers, ring cost ``(d-1)/d``), overlapping only the
 last micro-batch's backward pass; with ZeRO-3 (FSDP) the weights are gathered again for every
 micro-batch's forward and backward and the gradients reduce-scattered (3 transfers per
-micro-batch), overlapping that micro-batch's compute. Only a share ``ω`` of the compute time can
+micro-batch, layer by layer, so 3 ring latencies per layer), overlapping that micro-batch's
+compute. Only a share ``ω`` of the compute time can
 hide communication: ``exposed = max(0, transfer − ω · compute)``. Then the optimizer update
 (memory-bound, 16 B/param read and written).
 ``step = m·(micro-batch time + exposed ZeRO-3 + exposed p2p)·(1 + bubble) + exposed all-reduce
@@ -51,6 +54,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from flopfolio.catalog.accelerators import Accelerator
+from flopfolio.perf.kernels import (
+    FALLBACK_INTRA_GB_PER_S,
+    FALLBACK_SCALE_OUT_GB_PER_S,
+    GEMM_TILE_ROWS,
+)
 from flopfolio.perf.parallel import ConfigGrid, RunShape
 from flopfolio.specs.precision import Precision
 from flopfolio.workload.flops import attention_flops_per_token_forward, training_flops
@@ -58,11 +66,15 @@ from flopfolio.workload.flops import attention_flops_per_token_forward, training
 if TYPE_CHECKING:
     from flopfolio.perf.parallel import Array
 
-# Interconnect figures missing from the catalog: PCIe Gen4 x16 one way, and 100 GbE shared by 8.
-FALLBACK_INTRA_GB_PER_S = 32.0
-FALLBACK_SCALE_OUT_GB_PER_S = 1.5625
 # A100: 312 TFLOP/s over 2.0 TB/s ≈ 156 FLOP per byte.
 REFERENCE_RIDGE_FLOP_PER_BYTE = 150.0
+# NCCL's own cost model for a ring pass (src/graph/tuning.cc, ncclTopoTuneModel, Simple protocol,
+# the one large messages use): a base latency, plus one hop latency per step of the ring, over
+# NVLink inside a node and over the network between nodes. An all-gather or reduce-scatter over
+# n ranks on k nodes takes n-1 steps, k-1 of them across the network.
+NCCL_RING_BASE_S = 8.4e-6
+NCCL_RING_HOP_NVLINK_S = 3.4e-6
+NCCL_RING_HOP_NET_S = 9.6e-6
 # κ, bytes moved per hidden element per token per layer by the memory-bound operations, counted
 # for bf16 with Megatron's fused kernels. Forward 38: two layer norms (read, write: 4 each), two
 # bias-dropout-residual adds (read two, write one, a 1-byte mask: 7 each), bias-GeLU on the 4h
@@ -144,6 +156,7 @@ def ring_seconds(acc: Accelerator, volume: Array, group: Array, stride: Array) -
     Hierarchical, as NCCL does it: the ``g`` members inside a node exchange over the intra-node
     link, ``(g-1)/g`` of the volume; each then carries ``1/g`` of it across the ``n`` nodes over its
     own scale-out link, ``(n-1)/n`` of that. A group inside one node never touches the network.
+    Plus the pass's latency (:func:`ring_latency_seconds`).
     """
     import numpy as np
 
@@ -152,7 +165,27 @@ def ring_seconds(acc: Accelerator, volume: Array, group: Array, stride: Array) -
     in_node = np.clip(acc.node_size // np.maximum(stride, 1), 1, group)
     nodes = group / in_node
     result: Array = (
-        volume * (in_node - 1) / in_node / inside + volume / in_node * (nodes - 1) / nodes / outside
+        volume * (in_node - 1) / in_node / inside
+        + volume / in_node * (nodes - 1) / nodes / outside
+        + ring_latency_seconds(acc, group, stride)
+    )
+    return result
+
+
+def ring_latency_seconds(acc: Accelerator, group: Array, stride: Array) -> Array:
+    """The latency of one ring pass over ``group`` ranks ``stride`` apart, as NCCL models it: a
+    base, ``group - nodes`` NVLink hops and ``nodes - 1`` network hops. It grows with the ranks,
+    which is what a collective over thousands of GPUs pays beyond its bytes."""
+    import numpy as np
+
+    in_node = np.clip(acc.node_size // np.maximum(stride, 1), 1, group)
+    nodes = group / in_node
+    result: Array = np.where(
+        group > 1,
+        NCCL_RING_BASE_S
+        + (group - nodes) * NCCL_RING_HOP_NVLINK_S
+        + (nodes - 1) * NCCL_RING_HOP_NET_S,
+        0.0,
     )
     return result
 
@@ -191,12 +224,13 @@ def pace_layers(layers: int, p: Array, logits_in_layers: Array) -> Array:
 
 
 def _expert_gemm_stall(run: RunShape, grid: ConfigGrid, acc: Accelerator) -> Array:
-    """Seconds per MoE layer per micro-batch that the routed experts' GEMMs spend waiting on
-    memory beyond their FLOPs: each expert sees only ``M = e·s·b·k / (c·E)`` tokens (the ``e``
-    expert-parallel ranks' tokens, ``k`` of ``E`` experts each), so reading its weights (forward,
-    and the backward's input gradient) and writing its weight gradient can outlast its
-    ``6·M·Ψ_e`` FLOPs: a roofline per expert GEMM. DeepSeek-V2's 160 experts of width 1,536 on
-    4,096-token sequences see about 150 tokens each: memory-bound on H800."""
+    """Seconds per MoE layer per micro-batch that the routed experts' GEMMs take beyond their
+    FLOPs at peak: each expert sees only ``M = e·s·b·k / (c·E)`` tokens (the ``e``
+    expert-parallel ranks' tokens, ``k`` of ``E`` experts each), so either its rows pad the last
+    :data:`GEMM_TILE_ROWS`-row tile, or reading its weights (forward, and the backward's input
+    gradient) and writing its weight gradient outlasts its ``6·M·Ψ_e`` FLOPs (a roofline per
+    expert GEMM), whichever costs more. DeepSeek-V2's 160 experts of width 1,536 on 4,096-token
+    sequences see about 150 tokens each per EP rank: two ranks give 307 rows on 384."""
     import numpy as np
 
     spec = run.spec
@@ -204,12 +238,16 @@ def _expert_gemm_stall(run: RunShape, grid: ConfigGrid, acc: Accelerator) -> Arr
     tokens = e * run.seq_len * grid.b * spec.experts_active / (c * spec.experts)
     weights = spec.expert_params() / t
     value_bytes = run.precision.bytes_per_value
-    flops_s = 6.0 * tokens * weights / acc.peak(run.precision)
+    peak = acc.peak(run.precision)
+    flops_s = 6.0 * tokens * weights / peak
     bytes_s = (3.0 * weights * value_bytes + 6.0 * tokens * spec.hidden * value_bytes) / (
         acc.memory_bw_gb_per_s * 1e9
     )
+    # The grouped GEMM runs each expert's rows on whole tiles: the last one is padded.
+    padded = np.ceil(tokens / GEMM_TILE_ROWS) * GEMM_TILE_ROWS
+    padding_s = 6.0 * (padded - tokens) * weights / peak
     local_experts = spec.experts / e
-    result: Array = local_experts * np.maximum(0.0, bytes_s - flops_s)
+    result: Array = local_experts * np.maximum(padding_s, bytes_s - flops_s)
     return result
 
 
@@ -300,7 +338,13 @@ def step_parts(run: RunShape, grid: ConfigGrid, acc: Accelerator) -> StepParts:
         p2p=pp,
         bubble=bubble,
         micro_batches=m,
-        dp_micro=np.where(zero3, 3.0 * model_transfer, 0.0),
+        # ZeRO-3 gathers and reduce-scatters layer by layer: three passes per layer, each paying
+        # the ring's latency (the bytes are the model's either way).
+        dp_micro=np.where(
+            zero3,
+            3.0 * model_transfer + 3.0 * (layers_gpu - 1.0) * ring_latency_seconds(acc, d, t * c),
+            0.0,
+        ),
         dp_step=np.where(zero3, 0.0, 2.0 * model_transfer),
         optimizer=optimizer,
         model_flops_per_step_per_gpu=model_per_token * tokens_per_step_gpu,
