@@ -118,8 +118,8 @@ class StepParts:
     """Seconds per configuration, before the fitted constants are applied where they enter.
 
     ``ideal_matmul`` is matmul time at 100% of peak; ``width`` the per-GPU GEMM width;
-    ``elementwise_per_kappa`` the memory-bound time per unit of κ; ``memory_bound_gemm`` what
-    small expert GEMMs wait on memory beyond their FLOPs (MoE); ``comm`` the exposed
+    ``elementwise_per_kappa`` the memory-bound time per unit of κ; ``expert_gemm_extra`` what
+    small expert GEMMs take beyond their FLOPs, padded tiles or memory (MoE); ``comm`` the exposed
     per-micro-batch communication (tensor, context, expert parallel); ``p2p`` the pipeline's
     point-to-point transfer per micro-batch, hidden behind compute where it can be; ``dp_micro``
     the ZeRO-3 transfer per micro-batch; ``dp_step`` the once-per-step gradient all-reduce;
@@ -129,7 +129,7 @@ class StepParts:
     ideal_matmul: Array
     width: Array
     elementwise_per_kappa: Array
-    memory_bound_gemm: Array
+    expert_gemm_extra: Array
     comm: Array
     p2p: Array
     bubble: Array
@@ -333,7 +333,7 @@ def step_parts(run: RunShape, grid: ConfigGrid, acc: Accelerator) -> StepParts:
         ideal_matmul=ideal_matmul,
         width=h / t * width_scale(acc, run.precision),
         elementwise_per_kappa=elementwise,
-        memory_bound_gemm=expert_stall,
+        expert_gemm_extra=expert_stall,
         comm=tp + cp + ep,
         p2p=pp,
         bubble=bubble,
@@ -361,7 +361,7 @@ def step_terms(parts: StepParts, k: StepConstants) -> dict[str, Array]:
     efficiency = k.matmul_efficiency_max * parts.width / (parts.width + k.matmul_half_width)
     matmul = parts.ideal_matmul / efficiency
     elementwise = k.elementwise_bytes_per_hidden * parts.elementwise_per_kappa
-    compute = matmul + parts.memory_bound_gemm + elementwise
+    compute = matmul + parts.expert_gemm_extra + elementwise
     zero3_exposed = np.maximum(0.0, parts.dp_micro - k.dp_overlap * compute)
     # Non-blocking sends on their own stream: the activation travels while the next one computes.
     p2p_exposed = np.maximum(0.0, parts.p2p - compute)
@@ -371,7 +371,7 @@ def step_terms(parts: StepParts, k: StepConstants) -> dict[str, Array]:
     allreduce_exposed = np.maximum(0.0, parts.dp_step - k.dp_overlap * compute * 2.0 / 3.0)
     return {
         "matmul": m * matmul,
-        "memory_bound_expert_gemm": m * parts.memory_bound_gemm,
+        "expert_gemm_extra": m * parts.expert_gemm_extra,
         "elementwise": m * elementwise,
         "tensor_context_expert_comm": m * parts.comm,
         "pipeline_p2p_exposed": m * p2p_exposed,
