@@ -20,7 +20,7 @@ def test_gpt3_training_seed_numbers() -> None:
         * (1 + goodput["failure_overhead_fraction"])
         * (1 + goodput["production_overhead_fraction"])
     )
-    # Failures on 1,000-odd A100s cost a few percent; the fitted production overhead (20% since
+    # Failures on 1,000-odd A100s cost a few percent; the fitted production overhead (22% since
     # the fit takes both published training files) is most of the rest.
     assert d["gpu_hours"] < 1.25 * d["ideal"]["gpu_hours"]
 

@@ -53,13 +53,11 @@ def test_validate_judges_every_row_of_the_moe_training_file(catalog: Catalog) ->
     judged = {row["name"] for row in report["rows"]}
     assert judged == {row["name"] for row in read_rows(path)}
     # The dense twin on the same cluster: DeepSeek-V2 costs less per token than its 67B sibling,
-    # as published (172.8k vs 300.6k GPU-hours per trillion tokens, 0.575). The model puts it at
-    # 0.41: it sees the MoE 2.4x cheaper per token where DeepSeek saw 1.74x (docs/accuracy.md says
-    # what is missing). Within 30%, and cheaper it must be.
+    # as published (172.8k vs 300.6k GPU-hours per trillion tokens, 0.575), within 20% on the
+    # ratio (measured: 0.47; docs/accuracy.md says what the model lacks for the rest).
     hours = {row["name"].split(" (")[0]: row["predicted"] for row in report["rows"]}
     ratio = hours["DeepSeek-V2"] / hours["DeepSeek LLM 67B"]
-    assert ratio == pytest.approx(172_800 / 300_600, rel=0.30)
-    assert ratio < 1
+    assert ratio == pytest.approx(172_800 / 300_600, rel=0.20)
 
 
 def test_a_row_the_model_cannot_take_is_skipped_with_its_reason(

@@ -6,7 +6,8 @@ sequence parallelism, inside a node), pipeline parallel ``p`` (1F1B, optionally 
 parallel ``d``; MoE models add expert parallel ``e`` (experts spread over ``e`` of the ``d``
 replicas). Each replica runs ``m`` micro-batches of ``b`` sequences per optimizer step, so the
 global batch is ``d · m · b`` sequences. Training state may be sharded across the data-parallel
-group (ZeRO-1/2/3, FSDP = ZeRO-3) and activations recomputed (none, selective, full).
+group (ZeRO-1/2/3, FSDP = ZeRO-3), or across groups of 8 to 512 of its ranks and replicated over
+the groups (HSDP, FSDP's hybrid shard), and activations recomputed (none, selective, full).
 
 Memory per GPU is taken on the first pipeline stage, the fullest:
 
@@ -47,7 +48,8 @@ USABLE_MEMORY_FRACTION = 0.95
 MICRO_BATCHES = (1, 2, 4, 8)
 INTERLEAVE = (1, 2, 4)
 RECOMPUTE_ORDER = (Recompute.NONE, Recompute.SELECTIVE, Recompute.FULL)
-SHARDING_ORDER = (Sharding.NONE, Sharding.ZERO1, Sharding.ZERO2, Sharding.ZERO3)
+SHARDING_ORDER = (Sharding.NONE, Sharding.ZERO1, Sharding.ZERO2, Sharding.ZERO3, Sharding.HSDP)
+HSDP = SHARDING_ORDER.index(Sharding.HSDP)
 # Context parallelism only pays for long sequences.
 CONTEXT_PARALLEL_MIN_SEQ = 8192
 
@@ -80,6 +82,7 @@ class ConfigGrid:
     m: Array  # micro-batches per replica per step
     v: Array  # interleaved chunks per GPU
     zero: Array  # index into SHARDING_ORDER
+    shard: Array  # data-parallel ranks the sharded state is split over (d, or HSDP's group)
     recompute: Array  # index into RECOMPUTE_ORDER
     stage_layers: Array  # layers on the fullest pipeline stage, ceil(L / p)
     params_per_gpu: Array  # weights held (before ZeRO sharding)
@@ -119,6 +122,26 @@ def layer_params(spec: TransformerSpec) -> tuple[float, float]:
     return (total_layers - routed) / spec.layers, routed / spec.layers
 
 
+def _with_hybrid_shards(columns: tuple[Array, ...]) -> tuple[Array, ...]:
+    """The columns with, for every ZeRO-3 row, HSDP copies sharded over each power-of-two group
+    of 8 or more ranks smaller than its data-parallel degree ``d`` (columns: t, p, c, e, b, v,
+    zero, rc, d, m, stage, shard)."""
+    import numpy as np
+
+    zero, d = columns[6], columns[8]
+    copies = []
+    for group in (8, 16, 32, 64, 128, 256, 512):
+        rows = (
+            (zero == SHARDING_ORDER.index(Sharding.ZERO3)) & (d > group) & (np.mod(d, group) == 0)
+        )
+        if rows.any():
+            picked = [x[rows].copy() for x in columns]
+            picked[6][:] = HSDP
+            picked[11][:] = group
+            copies.append(picked)
+    return tuple(np.concatenate([x, *(c[i] for c in copies)]) for i, x in enumerate(columns))
+
+
 def enumerate_configs(run: RunShape) -> ConfigGrid:
     """Every configuration whose degrees divide the cluster and the model, with its memory."""
     import numpy as np
@@ -145,7 +168,7 @@ def enumerate_configs(run: RunShape) -> ConfigGrid:
                 e_opts,
                 MICRO_BATCHES,
                 INTERLEAVE,
-                range(len(SHARDING_ORDER)),
+                range(HSDP),  # HSDP rows are ZeRO-3 rows with smaller shard groups, added below
                 recompute_choices,
                 indexing="ij",
             )
@@ -169,15 +192,19 @@ def enumerate_configs(run: RunShape) -> ConfigGrid:
     t, p, c, e, b, v, zero, rc, d, m, stage = (
         x[keep] for x in (t, p, c, e, b, v, zero, rc, d, m, stage)
     )
+    shard = d.copy()
+    t, p, c, e, b, v, zero, rc, d, m, stage, shard = _with_hybrid_shards(
+        (t, p, c, e, b, v, zero, rc, d, m, stage, shard)
+    )
 
     dense_layer, routed_layer = layer_params(spec)
     embed = spec.vocab * spec.hidden
     params_gpu = stage * (dense_layer / t + routed_layer / (t * e)) + embed / t
     state = training_state_bytes(run.precision)
     state_bytes = params_gpu * (
-        state.weights / np.where(zero >= 3, d, 1)
-        + state.gradients / np.where(zero >= 2, d, 1)
-        + state.optimizer / np.where(zero >= 1, d, 1)
+        state.weights / np.where(zero >= 3, shard, 1)
+        + state.gradients / np.where(zero >= 2, shard, 1)
+        + state.optimizer / np.where(zero >= 1, shard, 1)
     )
     # ZeRO-3 (FSDP) gathers one layer at a time, but holds two layers' full weights (the one
     # computing and the one prefetched) and one layer's full gradients before reduce-scatter.
@@ -195,8 +222,9 @@ def enumerate_configs(run: RunShape) -> ConfigGrid:
     activations = per_layer * stage * in_flight
     logits = 4.0 * s * b * spec.vocab / (t * c)
     return ConfigGrid(
-        t, p, c, d, e, b, m, v, zero, rc, stage, params_gpu, state_bytes, activations, logits
-    )
+        t, p, c, d, e, b, m, v, zero, shard, rc, stage, params_gpu, state_bytes, activations,
+        logits,
+    )  # fmt: skip
 
 
 def fits(grid: ConfigGrid, memory_gib: float) -> Mask:

@@ -34,7 +34,8 @@ all-reduced once per step (2 model-sized transfers, ring cost ``(d-1)/d``), over
 last micro-batch's backward pass; with ZeRO-3 (FSDP) the weights are gathered again for every
 micro-batch's forward and backward and the gradients reduce-scattered (3 transfers per
 micro-batch, layer by layer, so 3 ring latencies per layer), overlapping that micro-batch's
-compute. Only a share ``ω`` of the compute time can
+compute; HSDP does the same inside its shard group and all-reduces the gradient shards across the
+groups once per step, like the unsharded all-reduce. Only a share ``ω`` of the compute time can
 hide communication: ``exposed = max(0, transfer − ω · compute)``. Then the optimizer update
 (memory-bound, 16 B/param read and written).
 ``step = m·(micro-batch time + exposed ZeRO-3 + exposed p2p)·(1 + bubble) + exposed all-reduce
@@ -320,9 +321,19 @@ def step_parts(run: RunShape, grid: ConfigGrid, acc: Accelerator) -> StepParts:
 
     model_transfer = ring_seconds(acc, grid.params_per_gpu * 2.0, d, t * c)
     zero3 = grid.zero >= 3
+    # ZeRO-3 and HSDP gather over their shard group (HSDP's is smaller than d); HSDP then
+    # all-reduces each rank's gradient shard across the d / shard replicas once per step.
+    shard = grid.shard
+    shard_transfer = ring_seconds(acc, grid.params_per_gpu * 2.0, shard, t * c)
+    replicas = d / shard
+    hsdp_allreduce = np.where(
+        replicas > 1,
+        2.0 * ring_seconds(acc, grid.params_per_gpu * 2.0 / shard, replicas, t * c * shard),
+        0.0,
+    )
     optimizer = (
         grid.params_per_gpu
-        / np.where(grid.zero >= 1, d, 1.0)
+        / np.where(grid.zero >= 1, shard, 1.0)
         * 16.0
         * 2.0
         / (acc.memory_bw_gb_per_s * 1e9)
@@ -342,10 +353,11 @@ def step_parts(run: RunShape, grid: ConfigGrid, acc: Accelerator) -> StepParts:
         # the ring's latency (the bytes are the model's either way).
         dp_micro=np.where(
             zero3,
-            3.0 * model_transfer + 3.0 * (layers_gpu - 1.0) * ring_latency_seconds(acc, d, t * c),
+            3.0 * shard_transfer
+            + 3.0 * (layers_gpu - 1.0) * ring_latency_seconds(acc, shard, t * c),
             0.0,
         ),
-        dp_step=np.where(zero3, 0.0, 2.0 * model_transfer),
+        dp_step=np.where(zero3, hsdp_allreduce, 2.0 * model_transfer),
         optimizer=optimizer,
         model_flops_per_step_per_gpu=model_per_token * tokens_per_step_gpu,
         hardware_flops_per_step_per_gpu=hw_per_token * tokens_per_step_gpu,

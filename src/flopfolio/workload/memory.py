@@ -43,6 +43,9 @@ class Sharding(StrEnum):
     ZERO1 = "zero1"  # optimizer states
     ZERO2 = "zero2"  # + gradients
     ZERO3 = "zero3"  # + weights
+    # ZeRO-3 inside a shard group, replicated across the groups (FSDP's hybrid shard, HSDP):
+    # the gathers stay within the group, the gradients all-reduce across groups once per step.
+    HSDP = "hsdp"
 
 
 @dataclass(frozen=True, slots=True)
