@@ -133,10 +133,11 @@ def test_the_ledger_balances(
     cost = sum(c.capacity_at(m) * h * c.usd_per_gpu_hour for c in p.contracts for m in range(horizon))  # fmt: skip
     assert contracts == pytest.approx(cost)
     sign = {LedgerKind.CHARGE: 1, LedgerKind.CREDIT: -1, LedgerKind.SUBSIDY: 1}
-    for month in range(horizon):  # each month recovers the internal price × its contracted hours
+    price = ledger.usd_per_gpu_hour_by_accelerator
+    for month in range(horizon):  # each month recovers each card's price × its contracted hours
         recovered = sum(sign.get(e.kind, 0) * e.usd for e in ledger.entries if e.month == month)
-        hours = sum(c.capacity_at(month) * h for c in p.contracts)
-        assert recovered == pytest.approx(ledger.internal_usd_per_gpu_hour * hours, abs=1e-6)
+        due = sum(c.capacity_at(month) * h * price.get(c.accelerator_id, 0.0) for c in p.contracts)
+        assert recovered == pytest.approx(due, abs=1e-6)
     assert all(e.usd >= -1e-9 for e in ledger.entries)
     assert all(bill.credit_usd <= bill.idle_usd + 1e-9 for bill in ledger.bills.values())
     assert all(bill.net_usd >= -1e-9 for bill in ledger.bills.values())

@@ -24,6 +24,15 @@ On-demand top-ups — :func:`plan_contracts`
   too (its window misses its member's time in the program) stays rejected, with the engine's
   reason. Bursts are not planned for: they borrow what is idle.
 
+Next-generation phase-in — :func:`phase_in`, before anything is scheduled
+  A training run of ``g`` GPUs of its first-listed card ``a`` for ``d`` months is ``g·P_a`` of
+  useful FLOP/s (``P`` = the catalog's dense BF16 peak) for ``d`` months. For each other card
+  ``b`` the run accepts that is a newer generation (a higher dense peak, released no earlier), the
+  same work takes ``g_b = ⌈g·P_a/P_b / n⌉·n`` GPUs (whole nodes) for the same months. The run is
+  moved to the ``b`` with the lowest ``g_b·price_b`` if that is below ``g·price_a`` — i.e. when the
+  new card's price per useful FLOP wins even after rounding to nodes (prices: on demand, the
+  top-up price). The moved run asks for ``b`` alone; every move is reported (:class:`PhaseIn`).
+
 Prices — :class:`AcceleratorPrices`: a reserved layer of ``L`` months pays the cheapest current
 price among the on-demand offers and the commitments of at most ``L`` months (a shorter
 commitment renewed); a top-up pays the cheapest on-demand price.
@@ -36,6 +45,8 @@ from dataclasses import dataclass
 
 from flopfolio.errors import InvalidSpecError
 from flopfolio.pool.domain import (
+    HOURS_PER_MONTH,
+    QUOTA_KINDS,
     Allocation,
     AllocationKind,
     Contract,
@@ -71,12 +82,36 @@ class AcceleratorPrices:
 
 
 @dataclass(frozen=True, slots=True)
+class CardPeak:
+    """What phase-in needs of a card: its dense BF16 peak and release year (the catalog's)."""
+
+    accelerator_id: str
+    dense_flop_per_s: float
+    release_year: int
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseIn:
+    """A run moved to a newer card whose price per useful FLOP wins."""
+
+    request_id: str
+    from_accelerator: str
+    from_gpus: int
+    to_accelerator: str
+    to_gpus: int
+    months: int
+    saving_usd: float
+
+
+@dataclass(frozen=True, slots=True)
 class ContractPlan:
     contracts: tuple[Contract, ...]
     reserved_ids: tuple[str, ...]  # the stack; the others are on-demand top-ups
     demand_gpus: dict[str, tuple[int, ...]]  # scheduled demand per accelerator and month
     cover: float
     allocations: tuple[Allocation, ...]  # the guarantees and inference, placed
+    training: tuple[TrainingRequest, ...] = ()  # the runs as planned (after phase-in)
+    phase_in: tuple[PhaseIn, ...] = ()
 
     @property
     def reserved_gpu_months(self) -> int:
@@ -87,6 +122,47 @@ class ContractPlan:
     def on_demand_gpu_months(self) -> int:
         keep = set(self.reserved_ids)
         return sum(c.gpus * c.months for c in self.contracts if c.id not in keep)
+
+
+def phase_in(
+    training: Sequence[TrainingRequest],
+    prices: Mapping[str, AcceleratorPrices],
+    peaks: Mapping[str, CardPeak],
+    node_gpus: int = 8,
+) -> tuple[list[TrainingRequest], list[PhaseIn]]:
+    """The runs with newer cards phased in where their price per useful FLOP wins (see the
+    module docstring), and the moves made."""
+    import math
+    from dataclasses import replace
+
+    out: list[TrainingRequest] = []
+    moves: list[PhaseIn] = []
+    for r in training:
+        first = r.accelerators[0]
+        if first not in peaks or first not in prices:
+            out.append(r)
+            continue
+        base = peaks[first]
+        cost = r.gpus * prices[first].on_demand.usd_per_gpu_hour
+        best: tuple[float, str, int] | None = None
+        for acc in r.accelerators[1:]:
+            card = peaks.get(acc)
+            if card is None or acc not in prices:
+                continue
+            if card.dense_flop_per_s <= base.dense_flop_per_s or card.release_year < base.release_year:
+                continue
+            gpus = math.ceil(r.gpus * base.dense_flop_per_s / card.dense_flop_per_s / node_gpus) * node_gpus
+            new = gpus * prices[acc].on_demand.usd_per_gpu_hour
+            if new < cost - 1e-9 and (best is None or new < best[0]):
+                best = (new, acc, gpus)
+        if best is None:
+            out.append(r)
+            continue
+        new_cost, acc, gpus = best
+        out.append(replace(r, accelerators=(acc,), gpus=gpus))
+        saving = (cost - new_cost) * r.duration_months * HOURS_PER_MONTH
+        moves.append(PhaseIn(r.id, first, r.gpus, acc, gpus, r.duration_months, saving))
+    return out, moves
 
 
 def scheduled_demand(
@@ -191,9 +267,15 @@ def plan_contracts(
     *,
     cover: float = 0.9,
     node_gpus: int = 8,
+    peaks: Mapping[str, CardPeak] | None = None,
 ) -> ContractPlan:
     """The reservation stack from pooled demand plus the on-demand top-ups that let every
-    placeable guarantee and inference request fit (see the module docstring)."""
+    placeable guarantee and inference request fit (see the module docstring); with ``peaks``,
+    newer cards are phased in first (:func:`phase_in`)."""
+    moves: list[PhaseIn] = []
+    if peaks:
+        phased, moves = phase_in(training, prices, peaks, node_gpus)
+        training = phased
     accs = sorted(
         {a for r in training for a in r.accelerators} | {q.accelerator_id for q in inference}
     )
@@ -211,7 +293,7 @@ def plan_contracts(
     rejected = [requests[r.request_id] for r in result.rejections if r.request_id not in never]
     top_ups, placed = _top_ups(rejected, {m.id: m for m in members}, prices, horizon_months)
     return ContractPlan((*stack, *top_ups), tuple(c.id for c in stack), demand, cover,
-                        (*result.allocations, *placed))  # fmt: skip
+                        (*result.allocations, *placed), tuple(training), tuple(moves))  # fmt: skip
 
 
 def unmet_guarantees(
@@ -226,7 +308,7 @@ def unmet_guarantees(
     in every month."""
     held: dict[str, dict[int, int]] = {}
     for a in allocations:
-        if a.kind is not AllocationKind.BORROWED:
+        if a.kind in QUOTA_KINDS:
             row = held.setdefault(a.request_id, {})
             for m in range(a.start_month, a.end_month):
                 row[m] = row.get(m, 0) + a.gpus

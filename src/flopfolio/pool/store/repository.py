@@ -18,13 +18,14 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from flopfolio.errors import InvalidSpecError, UnknownModelError
 from flopfolio.pool.domain import (
     Allocation,
     AllocationKind,
+    BatchRequest,
     BurstRequest,
     Contract,
     InferenceRequest,
@@ -72,6 +73,7 @@ REQUEST_KINDS: dict[type, str] = {
     TrainingRequest: "training",
     InferenceRequest: "inference",
     BurstRequest: "burst",
+    BatchRequest: "batch",
 }
 
 
@@ -81,7 +83,9 @@ def request_from_spec(kind: str, spec_json: str) -> PoolRequest:
     if kind == "inference":
         return InferenceRequest(**{**data, "gpus_by_month": tuple(data["gpus_by_month"])})
     data["accelerators"] = tuple(data["accelerators"])
-    return TrainingRequest(**data) if kind == "training" else BurstRequest(**data)
+    if kind == "training":
+        return TrainingRequest(**data)
+    return BatchRequest(**data) if kind == "batch" else BurstRequest(**data)
 
 
 def _request_months(request: PoolRequest) -> tuple[int, int]:
@@ -134,6 +138,18 @@ class Repository:
         self.session.add(MemberRow(**asdict(member)))
         self.audit(actor, "member.create", asdict(member), member.id)
         return member
+
+    def add_members(self, members: Sequence[Member], actor: str) -> None:
+        """Many new members in one statement (``executemany``) and one audit row."""
+        if members:
+            self.session.execute(insert(MemberRow), [asdict(m) for m in members])
+            self.audit(actor, "member.create_many", {"members": len(members)})
+
+    def add_contracts(self, contracts: Sequence[Contract], actor: str) -> None:
+        """Many new contracts in one statement and one audit row."""
+        if contracts:
+            self.session.execute(insert(ContractRow), [asdict(c) for c in contracts])
+            self.audit(actor, "contract.create_many", {"contracts": len(contracts)})
 
     def get_member(self, member_id: str) -> Member:
         row = self.session.get(MemberRow, member_id)
@@ -295,13 +311,11 @@ class Repository:
 
     # --- ledger ---------------------------------------------------------------------------------
     def replace_ledger(self, entries: Sequence[Any], actor: str) -> None:
-        self.session.query(LedgerRow).delete()
-        for e in entries:
-            self.session.add(
-                LedgerRow(
-                    member_id=e.member_id, month=e.month, kind=str(e.kind), usd=e.usd, memo=e.memo
-                )
-            )
+        self.session.execute(delete(LedgerRow))
+        if entries:
+            rows = [{"member_id": e.member_id, "month": e.month, "kind": str(e.kind), "usd": e.usd,
+                     "memo": e.memo} for e in entries]  # fmt: skip
+            self.session.execute(insert(LedgerRow), rows)
         self.audit(actor, "ledger.recompute", {"entries": len(entries)})
 
     def ledger(
@@ -350,16 +364,20 @@ def store_program(
     request with its status, every allocation; one audit row for the run."""
     reasons = {r.request_id: r.reason for r in rejections}
     placed = {a.request_id for a in allocations}
-    for request in requests:
-        status = "accepted" if request.id in placed else "rejected"
-        repo.session.add(RequestRow(id=request.id, member_id=request.member_id, kind=REQUEST_KINDS[type(request)],
-                                    spec_json=json.dumps(asdict(request)), status=status,
-                                    reason=reasons.get(request.id, "")))  # fmt: skip
-    repo.session.flush()
-    repo.session.add_all(
-        AllocationRow(id=a.id, member_id=a.member_id, contract_id=a.contract_id, request_id=a.request_id,
-                      start_month=a.start_month, end_month=a.end_month, gpus=a.gpus, kind=a.kind.value)
-        for a in allocations
-    )  # fmt: skip
+    rows = [
+        {"id": r.id, "member_id": r.member_id, "kind": REQUEST_KINDS[type(r)],
+         "spec_json": json.dumps(asdict(r)), "reason": reasons.get(r.id, ""),
+         "status": "accepted" if r.id in placed else "rejected"}
+        for r in requests
+    ]  # fmt: skip
+    if rows:  # bulk inserts (executemany): one round trip per statement batch, not per row
+        repo.session.execute(insert(RequestRow), rows)
+    if allocations:
+        repo.session.execute(insert(AllocationRow), [
+            {"id": a.id, "member_id": a.member_id, "contract_id": a.contract_id,
+             "request_id": a.request_id, "start_month": a.start_month, "end_month": a.end_month,
+             "gpus": a.gpus, "kind": a.kind.value}
+            for a in allocations
+        ])  # fmt: skip
     repo.audit(actor, "program.allocate", {"requests": len(requests), "allocations": len(allocations),
                                             "rejections": len(rejections)})  # fmt: skip
