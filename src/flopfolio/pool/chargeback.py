@@ -232,7 +232,7 @@ def chargeback(
         q_m = math.fsum(quota[m, acc].values())
         b_m = math.fsum(borrowed[m, acc].values()) + math.fsum(batch[m, acc].values())
         outside = contracted[m, acc] - q_m
-        sold = resale[m, acc]
+        sold_usd = resale[m, acc]
         if outside < -1e-9 or b_m > outside + 1e-9:
             raise InvalidSpecError(
                 f"month {m}, {acc}: {q_m + b_m:,.0f} GPU-hours allocated but "
@@ -252,13 +252,13 @@ def chargeback(
                 gross[member_id] += (1 - borrowed_discount) * price * hours
         weights = dict(quota[m, acc]) if q_m > 0 else dict(horizon_quota.get(acc, {}))
         if idle_rule == "sponsor" or not any(w > 0 for w in weights.values()):
-            sponsor = idle_usd - fees_usd - sold
+            sponsor = idle_usd - fees_usd - sold_usd
             if sponsor:
                 entries.append(LedgerEntry(m, LedgerKind.SUBSIDY, sponsor, None,
                                            f"idle {acc} less borrowers' charges and resale"))  # fmt: skip
         else:
             idle_shares, credits = _shares(weights, idle_usd), _shares(weights, fees_usd)
-            resale_shares = _shares(weights, sold)
+            resale_shares = _shares(weights, sold_usd)
             for member_id in sorted(idle_shares):
                 _charge(entries, bill, m, member_id, "idle", idle_shares[member_id], keep)
                 credit = credits[member_id]

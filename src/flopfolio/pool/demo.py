@@ -205,7 +205,7 @@ def card_peaks(catalog: Catalog) -> dict[str, CardPeak]:
     for acc in ACCELERATORS:
         card = catalog.accelerators[acc]
         peak = dict(card.peak_flop_per_s).get(Precision.BF16)
-        if peak:
+        if peak and card.release_year:
             out[acc] = CardPeak(acc, peak, card.release_year)
     return out
 

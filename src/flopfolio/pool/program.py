@@ -111,9 +111,8 @@ def run_demo(url: str | None, members: int = 60, months: int = 24, seed: int = 7
     report["cover"] = plan.cover
     report["phase_in"] = [phase_in_dict(p) for p in plan.phase_in]
     report["rejections"] = len(result.rejections)
-    report["guarantee_rejections"] = len(
-        [r for r in result.rejections if r.request_id in {q.id for q in (*plan.training, *portfolio.inference)}]
-    )
+    held_by_right = {r.id for r in plan.training} | {q.id for q in portfolio.inference}
+    report["guarantee_rejections"] = sum(r.request_id in held_by_right for r in result.rejections)
     report["database"] = url or "default SQLite file (see `flopfolio pool init`)"
     return report
 
@@ -236,14 +235,29 @@ def program_report(contracts: Sequence[Contract], members: Sequence[Member],
     }
 
 
-def report_from_database(url: str | None) -> dict[str, Any]:
+def report_from_database(url: str | None, catalog: Catalog | None = None) -> dict[str, Any]:
+    """The program report from what is stored (contracts, allocations, accepted requests), the
+    ledger charged back over it, and the savings vs standalone from the same allocations."""
+    cat = catalog or load_catalog()
     repo, engine = _repo(url)
-    s = _stored(repo)
+    s = _stored(repo, cat)
+    accepted = [
+        request_from_spec(r.kind, r.spec_json)
+        for r in repo.requests(status="accepted", limit=10_000_000)
+    ]
     repo.session.close()
     engine.dispose()
     if s.ledger is None:
         return {"members": len(s.members), "contracts": [], "note": "no contracts yet"}
-    return program_report(s.contracts, s.members, s.allocations, s.ledger)
+    report = program_report(
+        s.contracts, s.members, s.allocations, s.ledger, resale=resale_prices(cat),
+        training=[r for r in accepted if isinstance(r, TrainingRequest)],
+        inference=[r for r in accepted if isinstance(r, InferenceRequest)],
+    )  # fmt: skip
+    report["savings"] = savings_vs_standalone(
+        s.ledger, standalone_cost(s.contracts, s.allocations, standalone_prices(cat))
+    )
+    return report
 
 
 def kueue_yaml(url: str | None, month: int) -> str:
@@ -299,14 +313,20 @@ class _Stored:
     allocations: list[Allocation]
     months: int
     ledger: Ledger | None  # None without contracts
+    resale: dict[str, float]  # USD per GPU-hour the market pays, per accelerator
 
 
-def _stored(repo: Repository) -> _Stored:
+def _stored(repo: Repository, catalog: Catalog | None = None) -> _Stored:
     contracts, allocations = repo.contracts(limit=1_000_000), repo.all_allocations()
     members = repo.members(limit=100_000)
     months = max((c.end_month for c in contracts), default=0)
-    ledger = chargeback(contracts, allocations, members, months) if contracts else None
-    return _Stored(contracts, members, allocations, months, ledger)
+    resale = resale_prices(catalog or load_catalog())
+    ledger = (
+        chargeback(contracts, allocations, members, months, resale_usd_per_gpu_hour=resale)
+        if contracts
+        else None
+    )
+    return _Stored(contracts, members, allocations, months, ledger, resale)
 
 
 def program_dashboard(repo: Repository) -> dict[str, Any]:
@@ -314,7 +334,7 @@ def program_dashboard(repo: Repository) -> dict[str, Any]:
     idle cost, and the pending requests."""
     s = _stored(repo)
     return {
-        **program_timeline(s.contracts, s.allocations, s.ledger),
+        **program_timeline(s.contracts, s.allocations, s.ledger, resale=s.resale),
         "contracts": len(s.contracts),
         "members": len(s.members),
         "pending_requests": len(repo.requests(status="pending", limit=10_000)),

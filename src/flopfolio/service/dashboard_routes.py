@@ -10,7 +10,7 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from flopfolio.charts.page_figures import as_json, member_figure, pool_figure
+from flopfolio.charts.page_figures import as_json, member_figure, pool_figure, pool_use_figure
 from flopfolio.pool.program import member_dashboard, program_dashboard, program_savings
 from flopfolio.service.auth import CurrentPrincipal, Operator, scope
 from flopfolio.service.deps import ReadRepo, WriteRepo
@@ -29,7 +29,8 @@ def dashboard(
     chosen = scope(who, member_id)
     if chosen is None:
         view = program_dashboard(repo)
-        return {"view": "program", **view, "chart": as_json(pool_figure(view))}
+        return {"view": "program", **view, "chart": as_json(pool_figure(view)),
+                "use_chart": as_json(pool_use_figure(view["use"]))}  # fmt: skip
     view = member_dashboard(repo, chosen)
     return {"view": "member", **view, "chart": as_json(member_figure(view))}
 

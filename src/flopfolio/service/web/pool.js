@@ -17,13 +17,16 @@
     const d = await ff.api("/api/dashboard");
     ff.show("utilization", d.utilization, ff.pct);
     ff.show("idle-cost", d.idle_cost_usd, ff.usd);
-    $("idle-note").textContent = `${ff.int(d.idle_gpu_months)} contracted GPU-months nobody used`;
+    $("idle-note").textContent = `${ff.int(d.idle_gpu_months)} contracted GPU-months nobody used or bought`;
+    ff.show("resale", d.resale_usd, ff.usd);
+    $("resale-note").textContent = `${ff.int(d.resold_gpu_months)} idle GPU-months sublet to the market`;
     ff.show("contract-cost", d.contract_cost_usd, ff.usd);
     $("contracts-note").textContent = `${d.contracts} contracts`;
     ff.show("internal-price", d.internal_usd_per_gpu_hour, ff.usd2);
     ff.show("pending-count", d.pending_requests, String);
     $("members-note").textContent = `${d.members} members`;
     $("operator").hidden = false;
+    await ff.plot("use-chart", d.use_chart);
     await ff.plot("pool-chart", d.chart);
     await pending();
   }
