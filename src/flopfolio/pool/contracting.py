@@ -40,8 +40,8 @@ commitment renewed); a top-up pays the cheapest on-demand price.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from flopfolio.errors import InvalidSpecError
 from flopfolio.pool.domain import (
@@ -133,7 +133,6 @@ def phase_in(
     """The runs with newer cards phased in where their price per useful FLOP wins (see the
     module docstring), and the moves made."""
     import math
-    from dataclasses import replace
 
     out: list[TrainingRequest] = []
     moves: list[PhaseIn] = []
@@ -256,6 +255,31 @@ def _top_ups(
             if g and run is None:
                 run = (m, g)
     return contracts, allocations
+
+
+def top_up(
+    request: TrainingRequest | InferenceRequest,
+    member: Member,
+    prices: Mapping[str, AcceleratorPrices],
+    horizon_months: int,
+    contract_id: Callable[[str], str],
+) -> tuple[list[Contract], list[Allocation]] | None:
+    """On-demand contracts sized to one live request that the pool's capacity cannot place, and
+    the request's allocations on them — the planner's top-up rule (:func:`_top_ups`: its earliest
+    window; inference one contract per stretch of equal GPUs), at the card's cheapest on-demand
+    price. ``contract_id(accelerator)`` names each new contract. ``None`` if the card has no price
+    or the request has no month inside its member's time in the program."""
+    acc = request.accelerators[0] if isinstance(request, TrainingRequest) else request.accelerator_id
+    if acc not in prices:
+        return None
+    contracts, allocations = _top_ups([request], {member.id: member}, prices, horizon_months)
+    if not contracts:
+        return None
+    names = {c.id: contract_id(c.accelerator_id) for c in contracts}
+    return (
+        [replace(c, id=names[c.id]) for c in contracts],
+        [replace(a, contract_id=names[a.contract_id]) for a in allocations],
+    )
 
 
 def plan_contracts(

@@ -18,6 +18,7 @@ The catalog holds one current spot snapshot per offer, so the series is flat ove
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flopfolio.catalog.catalog import Catalog
@@ -168,15 +169,25 @@ def size_contracts(
     return tuple(contracts)
 
 
-def catalog_prices(catalog: Catalog) -> dict[str, AcceleratorPrices]:
-    """Per demo accelerator: the cheapest current on-demand offer and, per commitment length,
-    the cheapest commitment (spot is not capacity the pool can guarantee)."""
+def catalog_prices(
+    catalog: Catalog, accelerators: Sequence[str] | None = ACCELERATORS
+) -> dict[str, AcceleratorPrices]:
+    """Per accelerator (default: the demo's; ``None``: every card the catalog sells on demand):
+    the cheapest current on-demand offer and, per commitment length, the cheapest commitment
+    (spot is not capacity the pool can guarantee)."""
+    if accelerators is None:
+        accelerators = sorted({o.accelerator_id for o in catalog.offers
+                               if o.status == "current" and o.term == "on_demand"})  # fmt: skip
     out = {}
-    for acc in ACCELERATORS:
+    for acc in accelerators:
         current = [o for o in catalog.offers if o.accelerator_id == acc and o.status == "current"]
         on_demand = min(
-            (o for o in current if o.term == "on_demand"), key=lambda o: o.usd_per_gpu_hour
+            (o for o in current if o.term == "on_demand"),
+            key=lambda o: o.usd_per_gpu_hour,
+            default=None,
         )
+        if on_demand is None:
+            continue
         commitments = [o for o in current if o.commitment_months > 0]
         out[acc] = AcceleratorPrices(
             acc,

@@ -10,10 +10,11 @@ from typing import Any
 
 from flopfolio.catalog.catalog import Catalog, load_catalog
 from flopfolio.pool.chargeback import Ledger, chargeback
-from flopfolio.pool.contracting import PhaseIn
+from flopfolio.pool.contracting import AcceleratorPrices, PhaseIn
 from flopfolio.pool.dashboard import member_timeline, program_timeline
 from flopfolio.pool.demo import (
     catalog_offers,
+    catalog_prices,
     demo_portfolio,
     plan_demo_contracts,
     resale_prices,
@@ -369,3 +370,8 @@ def program_savings(
         sum(m.cash_usd for m in members) * POOL_CASH_SHARE, time_limit=time_limit,
     )  # fmt: skip
     return value_dict(value)
+
+
+def top_up_prices(catalog: Catalog | None = None) -> dict[str, AcceleratorPrices]:
+    """What an approval's on-demand top-up pays: every card's cheapest current on-demand offer."""
+    return catalog_prices(catalog or load_catalog(), None)

@@ -14,7 +14,7 @@ import hashlib
 import json
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -22,6 +22,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from flopfolio.errors import InvalidSpecError, UnknownModelError
+from flopfolio.pool.contracting import AcceleratorPrices, top_up
 from flopfolio.pool.domain import (
     Allocation,
     AllocationKind,
@@ -111,6 +112,7 @@ def _check_window(member: Member, request: PoolRequest) -> None:
 class Repository:
     def __init__(self, session: Session) -> None:
         self.session = session
+        self.bought: list[Contract] = []  # contracts the last approval bought (on-demand top-up)
 
     # --- audit ------------------------------------------------------------------------------
     def audit(
@@ -217,9 +219,16 @@ class Repository:
         )
 
     def decide(
-        self, request_id: str, approve: bool, actor: str, reason: str = ""
+        self, request_id: str, approve: bool, actor: str, reason: str = "",
+        top_up_prices: Mapping[str, AcceleratorPrices] | None = None,
     ) -> tuple[RequestRow, list[Allocation], Rejection | None]:
-        """Approve a pending request (place it now, as :meth:`submit` would) or decline it."""
+        """Approve a pending request (place it now, as :meth:`submit` would) or decline it.
+
+        With ``top_up_prices``, a guaranteed (training) or inference request that the pool's
+        capacity cannot place is placed on on-demand capacity bought for it
+        (:func:`contracting.top_up`): the new contracts, the allocations, the request's status and
+        the audit rows are written in this one transaction — all of them or, if anything fails,
+        none (the caller commits). :attr:`bought` lists the contracts bought."""
         query = select(RequestRow).where(RequestRow.id == request_id)
         if self.session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update()
@@ -239,6 +248,22 @@ class Repository:
             return row, [], None
         request = request_from_spec(row.kind, row.spec_json)
         allocations, rejection = self._place(request)
+        self.bought = []
+        if rejection and top_up_prices and isinstance(request, TrainingRequest | InferenceRequest):
+            horizon = max(
+                [_request_months(request)[1], *(c.end_month for c in self.contracts(1_000_000))]
+            )
+            member = self.get_member(request.member_id)
+            bought = top_up(request, member, top_up_prices, horizon,
+                            lambda acc: f"{acc.lower()}-od-{new_id()[:12]}")  # fmt: skip
+            if bought is not None:
+                self.bought, allocations = bought
+                for c in self.bought:
+                    self.session.add(ContractRow(**asdict(c)))
+                    self.audit(actor, "contract.top_up", {**asdict(c), "request_id": request.id},
+                               request.member_id)  # fmt: skip
+                self.session.flush()
+                rejection = None
         row.status = "rejected" if rejection else "accepted"
         row.reason = rejection.reason if rejection else ""
         self._record(request, allocations, rejection, actor)

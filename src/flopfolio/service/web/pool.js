@@ -51,7 +51,11 @@
       await operator();
       return answer;
     });
-    if (r) $("decision").textContent = `Request ${r.request_id}: ${r.status}${r.reason ? " — " + r.reason : ""}.`;
+    if (r) {
+      const bought = (r.contracts_bought || []).length;
+      const topUp = bought ? ` — bought ${bought} on-demand contract${bought > 1 ? "s" : ""} for it (${r.contracts_bought.map((c) => `${c.gpus} ${c.accelerator_id} at ${ff.usd2(c.usd_per_gpu_hour)}/GPU-h`).join(", ")})` : "";
+      $("decision").textContent = `Request ${r.request_id}: ${r.status}${r.reason ? " — " + r.reason : ""}${topUp}.`;
+    }
   });
 
   $("savings-button").addEventListener("click", () => {
