@@ -68,6 +68,7 @@ def init_database(url: str | None) -> dict[str, Any]:
 def run_demo(url: str | None, members: int = 60, months: int = 24, seed: int = 7,
              catalog: Catalog | None = None) -> dict[str, Any]:  # fmt: skip
     """Create the synthetic portfolio in the database, allocate it, charge it back, and report."""
+    repo, engine = _repo(url)  # first: a database that cannot open fails before any work
     cat = catalog or load_catalog()
     portfolio = demo_portfolio(members, months, seed)
     plan = plan_demo_contracts(portfolio, cat, months)
@@ -90,7 +91,6 @@ def run_demo(url: str | None, members: int = 60, months: int = 24, seed: int = 7
         months, sum(m.cash_usd for m in portfolio.members) * POOL_CASH_SHARE,
         low=1.0, high=1.0, time_limit=30,
     )  # fmt: skip
-    repo, engine = _repo(url)
     requests: list[TrainingRequest | InferenceRequest | BurstRequest] = [
         *plan.training,
         *portfolio.inference,
