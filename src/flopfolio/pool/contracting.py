@@ -42,6 +42,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from flopfolio.errors import InvalidSpecError
 from flopfolio.pool.domain import (
@@ -226,17 +227,21 @@ def _top_ups(
     members: Mapping[str, Member],
     prices: Mapping[str, AcceleratorPrices],
     horizon: int,
+    node_gpus: int = 8,
 ) -> tuple[list[Contract], list[Allocation]]:
     """An on-demand contract for each rejected request at its earliest window (inference: one per
-    stretch of equal GPUs), and the request's allocation on it."""
+    stretch of equal GPUs), in whole nodes (on-demand capacity is rented by the instance), and
+    the request's allocation on it; the GPUs a node holds beyond the request are idle capacity
+    the engine lends."""
     contracts: list[Contract] = []
     allocations: list[Allocation] = []
 
     def add(r: TrainingRequest | InferenceRequest, acc: str, gpus: int, start: int, end: int,
             kind: AllocationKind) -> None:  # fmt: skip
         o, n = prices[acc].on_demand, len(contracts)
+        nodes = -(-gpus // node_gpus) * node_gpus
         c = Contract(f"{acc.lower()}-od-{n:04d}", o.provider, acc, f"{o.provider}-{o.region}",
-                     gpus, start, end, o.usd_per_gpu_hour)  # fmt: skip
+                     nodes, start, end, o.usd_per_gpu_hour)  # fmt: skip
         contracts.append(c)
         allocations.append(Allocation(f"{r.id}/od-{n:04d}", r.member_id, c.id, start, end, gpus, kind, r.id))  # fmt: skip
 
@@ -255,6 +260,57 @@ def _top_ups(
             if g and run is None:
                 run = (m, g)
     return contracts, allocations
+
+
+def _fill_inference(
+    rejected: Sequence[InferenceRequest],
+    stack: Sequence[Contract],
+    allocations: Sequence[Allocation],
+    members: Mapping[str, Member],
+    horizon: int,
+) -> tuple[list[Allocation], list[InferenceRequest]]:
+    """Inference the engine rejected (all or nothing) placed in part on the stack's free GPUs,
+    month by month, fullest contract first; returns those allocations and, per request, the
+    shortfall left for on-demand top-ups (the same id, GPUs per month = what did not fit)."""
+    from flopfolio.pool.idle import used_by_contract
+
+    used = used_by_contract(stack, allocations, horizon)
+    by_acc: dict[str, list[Contract]] = {}
+    for c in sorted(stack, key=lambda c: c.id):
+        by_acc.setdefault(c.accelerator_id, []).append(c)
+    placed: list[Allocation] = []
+    short: list[InferenceRequest] = []
+    order = sorted(rejected, key=lambda q: (q.start_month, -max(q.gpus_by_month), q.id))
+    for q in order:
+        member, pieces = members[q.member_id], []
+        left: list[int] = []
+        for i in range(len(q.gpus_by_month)):
+            m = q.start_month + i
+            want = q.gpus_at(m) if m < horizon and member.active_in(m) else 0
+            free = sorted(
+                (c.capacity_at(m) - used[c.id][m], c.id, c)
+                for c in by_acc.get(q.accelerator_id, [])
+                if c.capacity_at(m) > used[c.id][m]
+            )
+            for room, _, c in free:
+                take = min(room, want)
+                if take:
+                    used[c.id][m] += take
+                    pieces.append((c.id, m, take))
+                    want -= take
+            left.append(want)
+        merged: list[list[Any]] = []
+        for cid, m, g in sorted(pieces):
+            if merged and merged[-1][0] == cid and merged[-1][2] == m and merged[-1][3] == g:
+                merged[-1][2] = m + 1
+            else:
+                merged.append([cid, m, m + 1, g])
+        placed += [Allocation(f"{q.id}/fill-{k}", q.member_id, cid, start, end, g,
+                              AllocationKind.INFERENCE, q.id)
+                   for k, (cid, start, end, g) in enumerate(merged)]  # fmt: skip
+        if any(left):
+            short.append(InferenceRequest(q.id, q.member_id, q.accelerator_id, q.start_month, tuple(left)))
+    return placed, short
 
 
 def top_up(
@@ -315,9 +371,15 @@ def plan_contracts(
     requests: dict[str, TrainingRequest | InferenceRequest] = {r.id: r for r in training}
     requests.update({q.id: q for q in inference})
     rejected = [requests[r.request_id] for r in result.rejections if r.request_id not in never]
-    top_ups, placed = _top_ups(rejected, {m.id: m for m in members}, prices, horizon_months)
+    by_id = {m.id: m for m in members}
+    filled, short = _fill_inference(
+        [q for q in rejected if isinstance(q, InferenceRequest)], stack, result.allocations,
+        by_id, horizon_months,
+    )  # fmt: skip
+    runs = [r for r in rejected if isinstance(r, TrainingRequest)]
+    top_ups, placed = _top_ups([*runs, *short], by_id, prices, horizon_months, node_gpus)
     return ContractPlan((*stack, *top_ups), tuple(c.id for c in stack), demand, cover,
-                        (*result.allocations, *placed), tuple(training), tuple(moves))  # fmt: skip
+                        (*result.allocations, *filled, *placed), tuple(training), tuple(moves))  # fmt: skip
 
 
 def unmet_guarantees(
