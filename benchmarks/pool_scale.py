@@ -37,7 +37,9 @@ def run(url: str) -> None:
     t2 = time.perf_counter()
     repo, engine = _repo(url)
     requests = [*plan.training, *portfolio.inference, *portfolio.bursts, *portfolio.batch]
-    store_everything(repo, portfolio.members, plan.contracts, requests, result, ledger, actor="bench")
+    store_everything(
+        repo, portfolio.members, plan.contracts, requests, result, ledger, actor="bench"
+    )
     repo.session.commit()
     repo.session.close()
     engine.dispose()

@@ -65,7 +65,10 @@ def test_demo_table_output(tmp_path: Path) -> None:
     done = run_cli("pool", "demo", "--members", "50", "--database-url", url)
     assert done.returncode == 0, done.stderr
     assert "Savings vs standalone" in done.stdout and "Contracts" in done.stdout
-    assert "month by month" in done.stdout and "Pooled peak vs the sum of members' peaks" in done.stdout
+    assert (
+        "month by month" in done.stdout
+        and "Pooled peak vs the sum of members' peaks" in done.stdout
+    )
     plot = tmp_path / "use.html"
     done = run_cli("pool", "report", "--database-url", url, "--plot", str(plot))
     assert done.returncode == 0, done.stderr
@@ -84,4 +87,6 @@ def test_an_unopenable_database_is_one_line(how: str) -> None:
     )  # fmt: skip
     assert done.returncode == 2 and "Traceback" not in done.stderr and done.stdout == ""
     (line,) = done.stderr.splitlines()
-    assert "sqlite:////nonexistent/dir/x.db" in line and "create the folder /nonexistent/dir" in line
+    assert (
+        "sqlite:////nonexistent/dir/x.db" in line and "create the folder /nonexistent/dir" in line
+    )

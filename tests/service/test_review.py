@@ -116,7 +116,9 @@ def test_approval_into_a_full_month_buys_on_demand_capacity(server: tuple[Server
     assert stored == {"c0", bought["id"]}
     status = httpx.get(f"{base}/requests/{held['request_id']}", headers=op).json()["status"]
     assert status == "accepted"
-    actions = [r["action"] for r in httpx.get(f"{base}/audit?limit=1000", headers=op).json()["items"]]
+    actions = [
+        r["action"] for r in httpx.get(f"{base}/audit?limit=1000", headers=op).json()["items"]
+    ]
     assert "contract.top_up" in actions
 
 

@@ -199,7 +199,9 @@ def test_operator_dashboard(page: Any, live: LiveApp) -> None:
     # Idle: contracted GPU-hours nobody used and the market did not buy, at their contracts' prices.
     assert _value(page, "idle-cost") == pytest.approx(report["idle_cost_usd"])
     assert _value(page, "resale") == pytest.approx(report["resale_usd"])
-    assert [r["idle_gpu_hours"] for r in api["use"]] == [r["idle_gpu_hours"] for r in report["monthly"]]
+    assert [r["idle_gpu_hours"] for r in api["use"]] == [
+        r["idle_gpu_hours"] for r in report["monthly"]
+    ]
     page.get_by_role("button", name="Compute the savings report").click()
     page.locator("#savings").wait_for(state="visible")
     savings = httpx.get(
@@ -236,14 +238,24 @@ def test_member_view_and_approval(page: Any, live: LiveApp) -> None:
     # The demo's contracts follow pooled demand closely: no H100 contract has 64 GPUs free in
     # months 6-8, so approval buys on-demand capacity for it (a top-up).
     op = {"X-API-Key": live.operator_key}
-    contracts = httpx.get(f"{live.url}/api/contracts?limit=1000", headers=op, timeout=30).json()["items"]
-    allocations = httpx.get(f"{live.url}/api/allocations?limit=1000", headers=op, timeout=30).json()["items"]
+    contracts = httpx.get(f"{live.url}/api/contracts?limit=1000", headers=op, timeout=30).json()[
+        "items"
+    ]
+    allocations = httpx.get(
+        f"{live.url}/api/allocations?limit=1000", headers=op, timeout=30
+    ).json()["items"]
     h100 = [c for c in contracts if c["accelerator_id"] == "H100-SXM5-80GB"]
     for c in h100:
         held = [sum(a["gpus"] for a in allocations if a["contract_id"] == c["id"]
                     and a["kind"] in ("guaranteed", "inference") and a["start_month"] <= m < a["end_month"])
                 for m in (6, 7)]  # fmt: skip
-        assert min(c["gpus"] * (c["start_month"] <= m < c["end_month"]) - g for m, g in zip((6, 7), held, strict=True)) < 64
+        assert (
+            min(
+                c["gpus"] * (c["start_month"] <= m < c["end_month"]) - g
+                for m, g in zip((6, 7), held, strict=True)
+            )
+            < 64
+        )
     page.get_by_label("Accelerators (comma-separated)").fill("H100")
     page.get_by_role("spinbutton", name="GPUs", exact=True).fill("64")
     page.get_by_label("Earliest month").fill("6")
@@ -261,7 +273,9 @@ def test_member_view_and_approval(page: Any, live: LiveApp) -> None:
     decision = page.locator("#decision").inner_text()
     assert "accepted" in decision and "bought 1 on-demand contract" in decision, decision
     assert page.locator("#pending tbody tr", has_text=own).count() == 0
-    after = httpx.get(f"{live.url}/api/contracts?limit=1000", headers=op, timeout=30).json()["items"]
+    after = httpx.get(f"{live.url}/api/contracts?limit=1000", headers=op, timeout=30).json()[
+        "items"
+    ]
     (bought,) = [c for c in after if c["id"] not in {c["id"] for c in contracts}]
     assert (bought["accelerator_id"], bought["gpus"], bought["start_month"], bought["end_month"]) == (
         "H100-SXM5-80GB", 64, 6, 8)  # fmt: skip

@@ -640,7 +640,9 @@ def _render_pool_months(d: dict[str, Any]) -> None:
 def _pool_lines(d: dict[str, Any]) -> list[str]:
     lines = []
     if "totals" in d:
-        prices = ", ".join(f"{acc} ${p:.2f}" for acc, p in sorted(d["resale_usd_per_gpu_hour"].items()))
+        prices = ", ".join(
+            f"{acc} ${p:.2f}" for acc, p in sorted(d["resale_usd_per_gpu_hour"].items())
+        )
         lines.append(
             f"Idle capacity: lent inside the pool first, then batch work, then resold in whole nodes "
             f"({prices} per GPU-h: 0.9 x the catalog's cheapest spot price) for ${d['resale_usd']:,.0f}, "

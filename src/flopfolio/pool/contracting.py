@@ -149,9 +149,15 @@ def phase_in(
             card = peaks.get(acc)
             if card is None or acc not in prices:
                 continue
-            if card.dense_flop_per_s <= base.dense_flop_per_s or card.release_year < base.release_year:
+            if (
+                card.dense_flop_per_s <= base.dense_flop_per_s
+                or card.release_year < base.release_year
+            ):
                 continue
-            gpus = math.ceil(r.gpus * base.dense_flop_per_s / card.dense_flop_per_s / node_gpus) * node_gpus
+            gpus = (
+                math.ceil(r.gpus * base.dense_flop_per_s / card.dense_flop_per_s / node_gpus)
+                * node_gpus
+            )
             new = gpus * prices[acc].on_demand.usd_per_gpu_hour
             if new < cost - 1e-9 and (best is None or new < best[0]):
                 best = (new, acc, gpus)
@@ -309,7 +315,9 @@ def _fill_inference(
                               AllocationKind.INFERENCE, q.id)
                    for k, (cid, start, end, g) in enumerate(merged)]  # fmt: skip
         if any(left):
-            short.append(InferenceRequest(q.id, q.member_id, q.accelerator_id, q.start_month, tuple(left)))
+            short.append(
+                InferenceRequest(q.id, q.member_id, q.accelerator_id, q.start_month, tuple(left))
+            )
     return placed, short
 
 
@@ -325,7 +333,9 @@ def top_up(
     window; inference one contract per stretch of equal GPUs), at the card's cheapest on-demand
     price. ``contract_id(accelerator)`` names each new contract. ``None`` if the card has no price
     or the request has no month inside its member's time in the program."""
-    acc = request.accelerators[0] if isinstance(request, TrainingRequest) else request.accelerator_id
+    acc = (
+        request.accelerators[0] if isinstance(request, TrainingRequest) else request.accelerator_id
+    )
     if acc not in prices:
         return None
     contracts, allocations = _top_ups([request], {member.id: member}, prices, horizon_months)

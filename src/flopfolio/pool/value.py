@@ -317,4 +317,3 @@ def contracts_from_plan(plan: Plan, *, cluster: str = "pool") -> tuple[Contract,
         for p in plan.purchases
         if p.gpus > 0 and p.offer.term_months > 0
     )
-

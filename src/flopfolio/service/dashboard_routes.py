@@ -83,9 +83,7 @@ def _decide(repo: Any, who: Any, request_id: str, approve: bool, reason: str,
 
 
 @router.post("/requests/{request_id}/approve", tags=["requests"])
-def approve(
-    request_id: str, repo: WriteRepo, who: Operator, top_up: bool = True
-) -> JSONResponse:
+def approve(request_id: str, repo: WriteRepo, who: Operator, top_up: bool = True) -> JSONResponse:
     """Place a pending request now (200 accepted). A training or inference request the pool's
     capacity cannot hold is placed on on-demand capacity bought for it at the catalog's cheapest
     on-demand price (``contracts_bought``), all in one transaction; with ``top_up=false``, or when

@@ -219,7 +219,11 @@ class Repository:
         )
 
     def decide(
-        self, request_id: str, approve: bool, actor: str, reason: str = "",
+        self,
+        request_id: str,
+        approve: bool,
+        actor: str,
+        reason: str = "",
         top_up_prices: Mapping[str, AcceleratorPrices] | None = None,
     ) -> tuple[RequestRow, list[Allocation], Rejection | None]:
         """Approve a pending request (place it now, as :meth:`submit` would) or decline it.
