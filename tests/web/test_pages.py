@@ -199,6 +199,11 @@ def test_operator_dashboard(page: Any, live: LiveApp) -> None:
     # Idle: contracted GPU-hours nobody used and the market did not buy, at their contracts' prices.
     assert _value(page, "idle-cost") == pytest.approx(report["idle_cost_usd"])
     assert _value(page, "resale") == pytest.approx(report["resale_usd"])
+    # Savings vs standalone from the contracts, the idle share included: the CLI's figures.
+    assert _value(page, "alone-cost") == pytest.approx(report["savings"]["standalone_usd"])
+    assert _value(page, "pooled-bills") == pytest.approx(report["savings"]["pooled_usd"])
+    assert _value(page, "truth-saving") == pytest.approx(report["savings"]["saving_usd"])
+    assert "idle share" in page.locator("#pooled-note").inner_text()
     assert [r["idle_gpu_hours"] for r in api["use"]] == [
         r["idle_gpu_hours"] for r in report["monthly"]
     ]

@@ -334,8 +334,16 @@ def program_dashboard(repo: Repository) -> dict[str, Any]:
     """The operator's view: contracted against allocated GPUs by member and month, utilization,
     idle cost, and the pending requests."""
     s = _stored(repo)
+    savings = (
+        savings_vs_standalone(
+            s.ledger, standalone_cost(s.contracts, s.allocations, standalone_prices(load_catalog()))
+        )
+        if s.ledger is not None
+        else None
+    )
     return {
         **program_timeline(s.contracts, s.allocations, s.ledger, resale=s.resale),
+        "savings": savings,
         "contracts": len(s.contracts),
         "members": len(s.members),
         "pending_requests": len(repo.requests(status="pending", limit=10_000)),

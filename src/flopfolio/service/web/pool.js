@@ -26,6 +26,13 @@
     ff.show("pending-count", d.pending_requests, String);
     $("members-note").textContent = `${d.members} members`;
     $("operator").hidden = false;
+    if (d.savings) {
+      ff.show("alone-cost", d.savings.standalone_usd, ff.usd);
+      ff.show("pooled-bills", d.savings.pooled_usd, ff.usd);
+      $("pooled-note").textContent = `quota ${ff.usd(d.savings.pooled_quota_usd)} + idle share ${ff.usd(d.savings.pooled_idle_share_usd)} − credits ${ff.usd(d.savings.pooled_credits_usd)}`;
+      ff.show("truth-saving", d.savings.saving_usd, ff.usd);
+      $("truth-share").textContent = `${ff.pct(d.savings.saving_share)} of the standalone cost, ${d.savings.members} members`;
+    }
     await ff.plot("use-chart", d.use_chart);
     await ff.plot("pool-chart", d.chart);
     await pending();
