@@ -28,6 +28,11 @@ PlotOpt = Annotated[
 ]
 
 
+SummaryOpt = Annotated[
+    bool, typer.Option("--summary", help="The headline figures only, without the tables.")
+]
+
+
 def _plot(report: dict[str, object], path: Path | None) -> None:
     if path is None or not report.get("monthly"):
         return
@@ -60,24 +65,30 @@ def pool_demo(
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the portfolio.")] = 7,
     database_url: DbOpt = None,
     plot: PlotOpt = None,
+    summary: SummaryOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Load a realistic synthetic portfolio into the database, allocate it, and print the program report."""
     from flopfolio.pool.program import run_demo
 
     report = run_demo(database_url, members, months, seed)
-    emit(report, as_json, "render_pool_report")
+    emit(report, as_json, "render_pool_summary" if summary else "render_pool_report")
     _plot(report, plot)
 
 
 @pool_app.command("report")
-def pool_report(database_url: DbOpt = None, plot: PlotOpt = None, as_json: JsonOpt = False) -> None:
+def pool_report(
+    database_url: DbOpt = None,
+    plot: PlotOpt = None,
+    summary: SummaryOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
     """The program report from the database: contracts, where the contracted hours went month by
     month, utilization, idle cost, savings vs standalone, bills."""
     from flopfolio.pool.program import report_from_database
 
     report = report_from_database(database_url)
-    emit(report, as_json, "render_pool_report")
+    emit(report, as_json, "render_pool_summary" if summary else "render_pool_report")
     _plot(report, plot)
 
 

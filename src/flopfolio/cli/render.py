@@ -576,7 +576,7 @@ def render_pool_report(d: dict[str, Any]) -> None:
     met = f", {rejected} guarantee or inference requests rejected" if rejected is not None else ""
     console.print(
         f"[bold]Pooled GPU program[/bold]: {d['members']} members, {d.get('months', 0)} months, "
-        f"utilization {d.get('utilization', 0):.1%} of contracted GPU-hours{met}",
+        f"utilization {d.get('utilization', 0):.2%} of contracted GPU-hours{met}",
         highlight=False,
     )
     contracts = Table(title="Contracts", title_justify="left")
@@ -619,6 +619,25 @@ def render_pool_report(d: dict[str, Any]) -> None:
     for m in d.get("top_members", []):
         top.add_row(m["member"], f"{m['gpu_months']:,.0f}", f"${m['net_usd']:,.0f}")
     console.print(top)
+
+
+def render_pool_summary(d: dict[str, Any]) -> None:
+    """The report's headline and its sentences, without the tables."""
+    console.print(
+        f"[bold]Pooled GPU program[/bold]: {d['members']} members, {d.get('months', 0)} months, "
+        f"utilization {d.get('utilization', 0):.2%} of contracted GPU-hours",
+        highlight=False,
+    )
+    if "totals" in d:
+        t, h = d["totals"], 730.0
+        console.print(
+            "GPU-months contracted {:,.0f}: used {:,.0f}, lent {:,.0f}, batch {:,.0f}, resold {:,.0f}, "
+            "idle {:,.0f}".format(*(t[f"{k}_gpu_hours"] / h for k in
+                                   ("contracted", "used", "lent", "batch", "resold", "idle"))),
+            highlight=False,
+        )  # fmt: skip
+    for line in _pool_lines(d):
+        console.print(line, highlight=False)
 
 
 def _render_pool_months(d: dict[str, Any]) -> None:
