@@ -358,10 +358,13 @@ def plan_contracts(
     cover: float = 0.9,
     node_gpus: int = 8,
     peaks: Mapping[str, CardPeak] | None = None,
+    forecast: Sequence[InferenceRequest] | None = None,
 ) -> ContractPlan:
     """The reservation stack from pooled demand plus the on-demand top-ups that let every
     placeable guarantee and inference request fit (see the module docstring); with ``peaks``,
-    newer cards are phased in first (:func:`phase_in`)."""
+    newer cards are phased in first (:func:`phase_in`). With ``forecast``, the stack is reserved
+    for the forecast inference (what is known when contracts are signed) and ``inference`` is
+    what the members then run: the stack holds what it can of it, on demand the rest."""
     moves: list[PhaseIn] = []
     if peaks:
         phased, moves = phase_in(training, prices, peaks, node_gpus)
@@ -375,7 +378,9 @@ def plan_contracts(
             f"no prices for {', '.join(missing)}. To fix: give every requested accelerator a price."
         )
     demand, never = scheduled_demand(members, training, inference, horizon_months, accs)
-    steady, _ = scheduled_demand(members, (), inference, horizon_months, accs)
+    steady, _ = scheduled_demand(
+        members, (), inference if forecast is None else forecast, horizon_months, accs
+    )
     stack = _stack(steady, prices, cover, node_gpus)
     result = allocate(stack, members, training, inference, (), horizon_months)
     requests: dict[str, TrainingRequest | InferenceRequest] = {r.id: r for r in training}

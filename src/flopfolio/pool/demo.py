@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flopfolio.catalog.catalog import Catalog
 from flopfolio.planning.procurement import Offer
@@ -43,6 +43,10 @@ from flopfolio.pool.savings import StandalonePrice
 ACCELERATORS = ("H100-SXM5-80GB", "H200-SXM-141GB", "B200")
 STAGES = (("seed", 2e6, 8e6), ("series-a", 10e6, 30e6), ("series-b", 30e6, 90e6))
 STANDALONE_ON_DEMAND_CAP = 64  # GPUs one startup can rent on demand without a reservation
+# What each member's inference turns out to be against its forecast: the low / base / high
+# scenarios of the program's demand model (pool/value.py: 0.7, 1, 1.5 with 0.25 / 0.5 / 0.25).
+REALIZED_FACTORS = (0.7, 1.0, 1.5)
+REALIZED_WEIGHTS = (0.25, 0.5, 0.25)
 RESALE_SHARE = 0.9  # of the cheapest current spot price: a marketplace keeps 10% (see above)
 RESALE_SOURCE = (
     "cheapest current spot offer in the catalog x 0.9 (a 10% marketplace platform fee, "
@@ -58,6 +62,7 @@ class Portfolio:
     inference: tuple[InferenceRequest, ...]
     bursts: tuple[BurstRequest, ...]
     batch: tuple[BatchRequest, ...] = ()
+    forecast: tuple[InferenceRequest, ...] = ()  # inference as forecast when contracts are signed
 
 
 def demo_portfolio(n_members: int = 60, months: int = 24, seed: int = 7) -> Portfolio:
@@ -119,8 +124,13 @@ def demo_portfolio(n_members: int = 60, months: int = 24, seed: int = 7) -> Port
         if stream.random() < 0.5:
             batch.append(BatchRequest(f"{q.member_id}-batch", q.member_id, (q.accelerator_id,),
                                       gpus, q.start_month, len(q.gpus_by_month)))  # fmt: skip
-    return Portfolio((), tuple(members), tuple(training), tuple(inference), tuple(bursts),
-                     tuple(batch))  # fmt: skip
+    realized = []
+    draws = random.Random(f"realized-{seed}")
+    for q in inference:
+        factor = draws.choices(REALIZED_FACTORS, REALIZED_WEIGHTS)[0]
+        realized.append(replace(q, gpus_by_month=tuple(round(g * factor) for g in q.gpus_by_month)))
+    return Portfolio((), tuple(members), tuple(training), tuple(realized), tuple(bursts),
+                     tuple(batch), tuple(inference))  # fmt: skip
 
 
 def catalog_offers(catalog: Catalog, *, standalone: bool) -> list[Offer]:
@@ -205,7 +215,8 @@ def plan_demo_contracts(
 ) -> ContractPlan:
     """The demo pool's contracts from its pooled demand (:func:`contracting.plan_contracts`)."""
     return plan_contracts(portfolio.members, portfolio.training, portfolio.inference, months,
-                          catalog_prices(catalog), cover=cover, peaks=card_peaks(catalog))  # fmt: skip
+                          catalog_prices(catalog), cover=cover, peaks=card_peaks(catalog),
+                          forecast=portfolio.forecast or None)  # fmt: skip
 
 
 def card_peaks(catalog: Catalog) -> dict[str, CardPeak]:
