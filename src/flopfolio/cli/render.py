@@ -665,7 +665,7 @@ def _pool_lines(d: dict[str, Any]) -> list[str]:
         lines.append(
             f"Idle capacity: lent inside the pool first, then batch work, then resold in whole nodes "
             f"({prices} per GPU-h: 0.9 x the catalog's cheapest spot price) for ${d['resale_usd']:,.0f}, "
-            f"credited to members pro rata to quota; {d['idle_gpu_months']:,} GPU-months stay idle, "
+            f"credited to members pro rata to quota; {d['idle_gpu_months']:,} GPU-month(s) stay idle, "
             f"costing ${d['idle_cost_usd']:,.0f} at their contracts' prices and billed pro rata to quota"
         )
     if "reserved_gpu_months" in d:
