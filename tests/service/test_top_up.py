@@ -57,3 +57,24 @@ def test_without_a_price_the_request_is_rejected(tmp_path: Path) -> None:
     assert rejection is not None and row.status == "rejected" and repo.bought == []
     repo.session.close()
     engine.dispose()  # type: ignore[attr-defined]
+
+
+def test_batch_work_is_lent_capacity(tmp_path: Path) -> None:
+    """A batch request through the store takes idle GPUs as a ``batch`` allocation: lent, not
+    quota (it gives the member no nominal quota)."""
+    from flopfolio.pool.domain import AllocationKind, BatchRequest
+    from flopfolio.pool.engine import quota_gpus
+    from flopfolio.pool.store.repository import request_from_spec
+
+    repo, engine = _pool(tmp_path)
+    repo.add_contract(Contract("c1", "p", "H100-SXM5-80GB", "x", 8, 0, 6, 2.0), actor="test")
+    (a,), rejection = repo.submit(BatchRequest("b", "alpha", ("H100-SXM5-80GB",), 4, 0, 2), "test")
+    repo.session.commit()
+    assert rejection is None and a.kind is AllocationKind.BATCH and a.contract_id == "c1"
+    row = repo.request_status("b")
+    assert row.kind == "batch" and isinstance(
+        request_from_spec(row.kind, row.spec_json), BatchRequest
+    )
+    assert quota_gpus(repo.contracts(), repo.all_allocations(), "alpha", 0) == {"H100-SXM5-80GB": 8}
+    repo.session.close()
+    engine.dispose()  # type: ignore[attr-defined]

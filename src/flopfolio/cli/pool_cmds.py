@@ -156,8 +156,13 @@ def run_server(host: str, port: int, workers: int, database_url: str | None) -> 
 
     import uvicorn
 
+    from flopfolio.pool.store.db import make_engine, upgrade
+
     if database_url:
         os.environ["DATABASE_URL"] = database_url
+    engine = make_engine(database_url)  # a database that cannot open is one line, not a traceback
+    upgrade(engine)  # each worker's app migrates again: a no-op by then
+    engine.dispose()
     typer.echo(f"flopfolio web app on http://{host}:{port}/ (API docs at /docs)", err=True)
     uvicorn.run(
         "flopfolio.service.app:app_from_env",
