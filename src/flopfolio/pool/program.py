@@ -89,7 +89,7 @@ def run_demo(url: str | None, members: int = 60, months: int = 24, seed: int = 7
     value = program_value(
         portfolio.members, plan.training, portfolio.inference, catalog_offers(cat, standalone=True),
         months, sum(m.cash_usd for m in portfolio.members) * POOL_CASH_SHARE,
-        low=1.0, high=1.0, time_limit=30,
+        time_limit=30,
     )  # fmt: skip
     requests: list[TrainingRequest | InferenceRequest | BurstRequest] = [
         *plan.training,
