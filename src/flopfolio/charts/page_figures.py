@@ -103,7 +103,8 @@ def pool_figure(timeline: dict[str, Any]) -> Any:
     months = timeline["months"]
     fig = go.Figure()
     for member, gpus in timeline["by_member"].items():
-        fig.add_scatter(x=months, y=gpus, name=member, stackgroup="members", mode="none")
+        fig.add_scatter(x=months, y=gpus, name=member, stackgroup="members", mode="none",
+                        line_shape="hv")  # fmt: skip
     fig.add_scatter(x=months, y=timeline["contracted_gpus"], name="contracted", line_shape="hv",
                     line={"color": "#000", "width": 2})  # fmt: skip
     fig.update_layout(
