@@ -17,12 +17,18 @@ Reservation stack — :func:`reservation_layers`, per accelerator, in whole node
 
 On-demand top-ups — :func:`plan_contracts`
   The engine allocates every training run and inference request on the stack (training first: a
-  run takes reserved capacity where a whole contract has room in its window). Each request that
-  still does not fit gets an on-demand contract of its own size for its earliest window
-  (inference: one per stretch of equal GPUs) and is allocated on it, so every member's guaranteed
-  and inference capacity is met in every month. A request that the unlimited schedule rejects
-  too (its window misses its member's time in the program) stays rejected, with the engine's
-  reason. Bursts are not planned for: they borrow what is idle.
+  run takes reserved capacity where a whole contract has room in its window; inference all or
+  nothing). An inference request the engine rejects is then placed in part on the stack's free
+  GPUs, month by month, fullest contract first (:func:`_fill_inference`), and only its shortfall
+  is rented on demand; a run that does not fit gets an on-demand contract for its earliest window.
+  Top-up contracts are whole nodes of ``n`` GPUs (on-demand capacity is rented by the instance),
+  inference one per stretch of equal shortfall; the GPUs a node holds beyond the request are idle
+  capacity the engine lends. So every member's guaranteed and inference capacity is met in every
+  month. A request that the unlimited schedule rejects too (its window misses its member's time
+  in the program) stays rejected, with the engine's reason. Bursts and batch work are not planned
+  for: they use what is idle. With ``forecast``, the stack is sized from the forecast inference
+  and the requests placed are what the members then run. :func:`top_up` is the same rule for one
+  live request (an approval that buys capacity).
 
 Next-generation phase-in — :func:`phase_in`, before anything is scheduled
   A training run of ``g`` GPUs of its first-listed card ``a`` for ``d`` months is ``g·P_a`` of
