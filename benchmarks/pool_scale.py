@@ -17,42 +17,44 @@ from pathlib import Path
 
 from flopfolio import load_catalog
 from flopfolio.pool.chargeback import chargeback
-from flopfolio.pool.demo import demo_portfolio, plan_demo_contracts
+from flopfolio.pool.demo import demo_portfolio, plan_demo_contracts, resale_prices
 from flopfolio.pool.engine import allocate
-from flopfolio.pool.program import _repo, report_from_database
-from flopfolio.pool.store.repository import store_program
+from flopfolio.pool.program import _repo, report_from_database, store_everything
 
 MEMBERS, MONTHS = 550, 36
 
 
 def run(url: str) -> None:
     portfolio = demo_portfolio(MEMBERS, MONTHS, seed=1)
+    catalog = load_catalog(None)
     t0 = time.perf_counter()
-    plan = plan_demo_contracts(portfolio, load_catalog(None), MONTHS)
+    plan = plan_demo_contracts(portfolio, catalog, MONTHS)
     t1 = time.perf_counter()
-    result = allocate(plan.contracts, portfolio.members, portfolio.training, portfolio.inference,
-                      portfolio.bursts, MONTHS, existing=plan.allocations)  # fmt: skip
-    ledger = chargeback(plan.contracts, result.allocations, portfolio.members, MONTHS)
+    result = allocate(plan.contracts, portfolio.members, plan.training, portfolio.inference,
+                      portfolio.bursts, MONTHS, existing=plan.allocations, batch=portfolio.batch)  # fmt: skip
+    ledger = chargeback(plan.contracts, result.allocations, portfolio.members, MONTHS,
+                        resale_usd_per_gpu_hour=resale_prices(catalog))  # fmt: skip
     t2 = time.perf_counter()
     repo, engine = _repo(url)
-    for m in portfolio.members:
-        repo.add_member(m, actor="bench")
-    for c in plan.contracts:
-        repo.add_contract(c, actor="bench")
-    repo.session.flush()
-    requests = [*portfolio.training, *portfolio.inference, *portfolio.bursts]
-    store_program(repo, requests, result.allocations, result.rejections, actor="bench")
-    repo.replace_ledger(ledger.entries, actor="bench")
+    requests = [*plan.training, *portfolio.inference, *portfolio.bursts, *portfolio.batch]
+    store_everything(
+        repo, portfolio.members, plan.contracts, requests, result, ledger, actor="bench"
+    )
     repo.session.commit()
     repo.session.close()
     engine.dispose()
     t3 = time.perf_counter()
-    report = report_from_database(url)
+    report = report_from_database(url, catalog)
     t4 = time.perf_counter()
+    t = report["totals"]
+    without_batch = (t["used_gpu_hours"] + t["lent_gpu_hours"]) / t["contracted_gpu_hours"]
     print(f"{url.split(':', maxsplit=1)[0]}: {MEMBERS} members x {MONTHS} months, {len(plan.contracts):,} contracts, "
-          f"{len(result.allocations):,} allocations, utilization {report['utilization']:.1%}; "
-          f"plan {t1 - t0:.2f} s, allocate + chargeback {t2 - t1:.2f} s, store {t3 - t2:.2f} s, "
-          f"report {t4 - t3:.2f} s, total {t4 - t0:.2f} s")  # fmt: skip
+          f"{len(result.allocations):,} allocations, {len(ledger.entries):,} ledger rows; utilization "
+          f"{report['utilization']:.1%} ({without_batch:.1%} without batch work), idle "
+          f"{t['idle_gpu_hours'] / t['contracted_gpu_hours']:.2%}, resold "
+          f"{t['resold_gpu_hours'] / t['contracted_gpu_hours']:.1%}; plan {t1 - t0:.2f} s, "
+          f"allocate + chargeback {t2 - t1:.2f} s, store {t3 - t2:.2f} s, report {t4 - t3:.2f} s, "
+          f"total {t4 - t0:.2f} s")  # fmt: skip
 
 
 def main() -> None:

@@ -61,8 +61,32 @@ def test_init_issues_an_operator_key(tmp_path: Path) -> None:
 
 
 def test_demo_table_output(tmp_path: Path) -> None:
-    done = run_cli(
-        "pool", "demo", "--members", "50", "--database-url", f"sqlite:///{tmp_path / 'd.db'}"
-    )
+    url = f"sqlite:///{tmp_path / 'd.db'}"
+    done = run_cli("pool", "demo", "--members", "50", "--database-url", url)
     assert done.returncode == 0, done.stderr
-    assert "pooled vs standalone" in done.stdout and "Contracts" in done.stdout
+    assert "Savings vs standalone" in done.stdout and "Contracts" in done.stdout
+    assert (
+        "month by month" in done.stdout
+        and "Pooled peak vs the sum of members' peaks" in done.stdout
+    )
+    plot = tmp_path / "use.html"
+    done = run_cli("pool", "report", "--database-url", url, "--plot", str(plot))
+    assert done.returncode == 0, done.stderr
+    html = plot.read_text(encoding="utf-8")
+    for part in ("used (guaranteed + inference)", "lent inside the pool", "batch work",
+                 "resold to the market", "idle", "contracted"):  # fmt: skip
+        assert f'"name":"{part}"' in html
+
+
+@pytest.mark.parametrize("how", ["option", "env"])
+def test_an_unopenable_database_is_one_line(how: str) -> None:
+    url = "sqlite:////nonexistent/dir/x.db"
+    args = ["pool", "demo", "--members", "5"]
+    done = run_cli(*args, "--database-url", url) if how == "option" else run_cli(
+        *args, env={"DATABASE_URL": url}
+    )  # fmt: skip
+    assert done.returncode == 2 and "Traceback" not in done.stderr and done.stdout == ""
+    (line,) = done.stderr.splitlines()
+    assert (
+        "sqlite:////nonexistent/dir/x.db" in line and "create the folder /nonexistent/dir" in line
+    )

@@ -118,25 +118,37 @@ def test_bad_input_is_named() -> None:
     st.sampled_from(["pro_rata_guaranteed", "sponsor"]),
     st.sampled_from([0.0, 0.25, 1.0]),
     st.integers(1, H + 2),
+    st.booleans(),
 )
 def test_the_ledger_balances(
-    p: Portfolio, discount: float, rule: str, subsidy: float, horizon: int
+    p: Portfolio, discount: float, rule: str, subsidy: float, horizon: int, resell: bool
 ) -> None:
     allocations = p.run().allocations
+    # resale below every contract's price, so no member is ever paid more than its idle share
+    low = min((c.usd_per_gpu_hour for c in p.contracts), default=1.0) / 2
+    resale = {c.accelerator_id: low for c in p.contracts} if resell else None
     ledger = chargeback(p.contracts, allocations, p.members, horizon, borrowed_discount=discount,
-                        idle_rule=rule, subsidy_share=subsidy)  # fmt: skip
+                        idle_rule=rule, subsidy_share=subsidy, resale_usd_per_gpu_hour=resale)  # fmt: skip
     charges = sum(e.usd for e in ledger.entries if e.kind is LedgerKind.CHARGE)
     credits = sum(e.usd for e in ledger.entries if e.kind is LedgerKind.CREDIT)
     subsidies = sum(e.usd for e in ledger.entries if e.kind is LedgerKind.SUBSIDY)
     contracts = sum(e.usd for e in ledger.entries if e.kind is LedgerKind.CONTRACT)
-    assert abs(charges - credits + subsidies - contracts) < 1e-6
+    sold = sum(e.usd for e in ledger.entries if e.kind is LedgerKind.RESALE)
+    assert abs(charges - credits + subsidies + sold - contracts) < 1e-6
+    assert sold >= 0 and (resell or sold == 0)
     cost = sum(c.capacity_at(m) * h * c.usd_per_gpu_hour for c in p.contracts for m in range(horizon))  # fmt: skip
     assert contracts == pytest.approx(cost)
-    sign = {LedgerKind.CHARGE: 1, LedgerKind.CREDIT: -1, LedgerKind.SUBSIDY: 1}
-    for month in range(horizon):  # each month recovers the internal price × its contracted hours
+    sign = {
+        LedgerKind.CHARGE: 1,
+        LedgerKind.CREDIT: -1,
+        LedgerKind.SUBSIDY: 1,
+        LedgerKind.RESALE: 1,
+    }
+    price = ledger.usd_per_gpu_hour_by_accelerator
+    for month in range(horizon):  # each month recovers each card's price × its contracted hours
         recovered = sum(sign.get(e.kind, 0) * e.usd for e in ledger.entries if e.month == month)
-        hours = sum(c.capacity_at(month) * h for c in p.contracts)
-        assert recovered == pytest.approx(ledger.internal_usd_per_gpu_hour * hours, abs=1e-6)
+        due = sum(c.capacity_at(month) * h * price.get(c.accelerator_id, 0.0) for c in p.contracts)
+        assert recovered == pytest.approx(due, abs=1e-6)
     assert all(e.usd >= -1e-9 for e in ledger.entries)
     assert all(bill.credit_usd <= bill.idle_usd + 1e-9 for bill in ledger.bills.values())
     assert all(bill.net_usd >= -1e-9 for bill in ledger.bills.values())

@@ -21,6 +21,7 @@ ROUTES = [
     ("POST", "/api/requests/inference", {"member_id": "beta", "accelerator": "H100", "start_month": 0,
                                          "gpus_by_month": [1]}),
     ("POST", "/api/requests/burst", {"member_id": "beta", "accelerators": ["H100"], "gpus": 1, "start_month": 0}),
+    ("POST", "/api/requests/batch", {"member_id": "beta", "accelerators": ["H100"], "gpus": 1, "start_month": 0}),
     ("GET", "/api/allocations?member_id=beta", None),
     ("GET", "/api/invoices?member_id=beta", None),
     ("GET", "/api/audit", None),

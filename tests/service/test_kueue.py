@@ -163,3 +163,12 @@ def test_idle_quota_is_lendable_and_reclaimable() -> None:
 def test_yaml_round_trip() -> None:
     objects = export_kueue(CONTRACTS, MEMBERS, ALLOCATIONS, month=0)
     assert list(yaml.safe_load_all(to_yaml(objects))) == objects
+
+
+def test_batch_work_is_not_quota() -> None:
+    """Batch work runs on lent capacity: like borrowing, it adds nothing to a member's
+    nominalQuota, and the idle queue still holds what no quota does."""
+    batch = Allocation("b1", "acme", "c1", 0, 6, 16, AllocationKind.BATCH, "rb")
+    plain_export = export_kueue(CONTRACTS, MEMBERS, ALLOCATIONS, 3)
+    with_batch = export_kueue(CONTRACTS, MEMBERS, [*ALLOCATIONS, batch], 3)
+    assert with_batch == plain_export

@@ -81,8 +81,45 @@ def test_approval_that_no_longer_fits_is_rejected(server: tuple[Server, str]) ->
         ).status_code
         == 201
     )
-    late = httpx.post(f"{base}/requests/{held['request_id']}/approve", headers=op)
+    late = httpx.post(f"{base}/requests/{held['request_id']}/approve?top_up=false", headers=op)
     assert late.status_code == 409 and late.json()["status"] == "rejected" and late.json()["reason"]
+    assert [c["id"] for c in httpx.get(f"{base}/contracts", headers=op).json()["items"]] == ["c0"]
+
+
+def test_approval_into_a_full_month_buys_on_demand_capacity(server: tuple[Server, str]) -> None:
+    from flopfolio import load_catalog
+
+    srv, operator = server
+    base, op = srv.base, {"X-API-Key": operator}
+    keys = _setup(base, operator)
+    full = {**TRAINING, "gpus": 32, "review": False, "duration_months": 4}
+    assert httpx.post(f"{base}/requests/training", headers={"X-API-Key": keys["alpha"]},
+                      json=full).status_code == 201  # fmt: skip
+    held = httpx.post(f"{base}/requests/training", headers={"X-API-Key": keys["beta"]},
+                      json={**TRAINING, "gpus": 24}).json()  # fmt: skip
+    approved = httpx.post(f"{base}/requests/{held['request_id']}/approve", headers=op)
+    assert approved.status_code == 200, approved.text
+    body = approved.json()
+    (bought,) = body["contracts_bought"]
+    # By hand: 24 H100 GPUs for months 0-2 (the earliest window), at the catalog's cheapest
+    # current on-demand H100 price.
+    cheapest = min(o.usd_per_gpu_hour for o in load_catalog(None).offers
+                   if o.accelerator_id == "H100-SXM5-80GB" and o.status == "current"
+                   and o.term == "on_demand")  # fmt: skip
+    assert (bought["gpus"], bought["start_month"], bought["end_month"]) == (24, 0, 2)
+    assert bought["usd_per_gpu_hour"] == cheapest
+    assert body["status"] == "accepted"
+    assert [(a["contract_id"], a["gpus"], a["start_month"], a["end_month"]) for a in body["allocations"]] == [
+        (bought["id"], 24, 0, 2)
+    ]  # fmt: skip
+    stored = {c["id"] for c in httpx.get(f"{base}/contracts", headers=op).json()["items"]}
+    assert stored == {"c0", bought["id"]}
+    status = httpx.get(f"{base}/requests/{held['request_id']}", headers=op).json()["status"]
+    assert status == "accepted"
+    actions = [
+        r["action"] for r in httpx.get(f"{base}/audit?limit=1000", headers=op).json()["items"]
+    ]
+    assert "contract.top_up" in actions
 
 
 def test_dashboard_views(server: tuple[Server, str]) -> None:
@@ -98,10 +135,13 @@ def test_dashboard_views(server: tuple[Server, str]) -> None:
         "alpha",
         "beta",
     }
-    # 32 GPUs for 12 months, 16 used for 2: 352 idle GPU-months at the internal price.
-    assert program["idle_gpu_months"] == 32 * 12 - 16 * 2
+    # 32 GPUs for 12 months, 16 used for 2: 352 free GPU-months, all in whole 8-GPU nodes, so all
+    # sublet to the market; nothing stays idle.
+    assert program["idle_gpu_months"] == 0 and program["idle_cost_usd"] == 0
+    assert program["resold_gpu_months"] == 32 * 12 - 16 * 2
     assert abs(program["utilization"] - 32 / 384) < 1e-12
-    assert abs(program["idle_cost_usd"] - 352 * 730 * program["internal_usd_per_gpu_hour"]) < 1e-6
+    assert [r["resold_gpus"] for r in program["use"]] == [16, 16] + [32] * 10
+    assert "data" in program["use_chart"]
     own = httpx.get(f"{base}/dashboard", headers={"X-API-Key": keys["alpha"]}).json()
     assert own["view"] == "member" and own["member_id"] == "alpha" and own["gpu_months"] == 16
     assert "beta" not in str(own)

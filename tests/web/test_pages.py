@@ -179,6 +179,14 @@ def _sign_in(page: Any, live: LiveApp, key: str) -> None:
 def test_operator_dashboard(page: Any, live: LiveApp) -> None:
     _sign_in(page, live, live.operator_key)
     _chart_drawn(page, "pool-chart")
+    # Where the contracted GPU-hours went: one stacked bar per part, the contracted line on top.
+    _chart_drawn(page, "use-chart")
+    names = page.evaluate("document.getElementById('use-chart').data.map(t => t.name)")
+    assert names == ["used (guaranteed + inference)", "lent inside the pool", "batch work",
+                     "resold to the market", "idle", "contracted"]  # fmt: skip
+    bars = page.evaluate("document.getElementById('use-chart').data.map(t => t.y)")
+    for month, contracted in enumerate(bars[-1]):  # the parts add up to what is contracted
+        assert sum(part[month] for part in bars[:-1]) == pytest.approx(contracted)
     api = httpx.get(
         f"{live.url}/api/dashboard", headers={"X-API-Key": live.operator_key}, timeout=60
     ).json()
@@ -188,10 +196,17 @@ def test_operator_dashboard(page: Any, live: LiveApp) -> None:
     assert abs(_value(page, "utilization") - report["utilization"]) < 1e-12
     assert abs(_value(page, "contract-cost") - report["contract_cost_usd"]) < 1e-6
     assert abs(_value(page, "internal-price") - report["internal_usd_per_gpu_hour"]) < 1e-9
-    # Idle: contracted GPU-months nobody used, at the internal price, 730 hours a month.
-    assert _value(page, "idle-cost") == pytest.approx(
-        api["idle_gpu_months"] * 730 * report["internal_usd_per_gpu_hour"]
-    )
+    # Idle: contracted GPU-hours nobody used and the market did not buy, at their contracts' prices.
+    assert _value(page, "idle-cost") == pytest.approx(report["idle_cost_usd"])
+    assert _value(page, "resale") == pytest.approx(report["resale_usd"])
+    # Savings vs standalone from the contracts, the idle share included: the CLI's figures.
+    assert _value(page, "alone-cost") == pytest.approx(report["savings"]["standalone_usd"])
+    assert _value(page, "pooled-bills") == pytest.approx(report["savings"]["pooled_usd"])
+    assert _value(page, "truth-saving") == pytest.approx(report["savings"]["saving_usd"])
+    assert "idle share" in page.locator("#pooled-note").inner_text()
+    assert [r["idle_gpu_hours"] for r in api["use"]] == [
+        r["idle_gpu_hours"] for r in report["monthly"]
+    ]
     page.get_by_role("button", name="Compute the savings report").click()
     page.locator("#savings").wait_for(state="visible")
     savings = httpx.get(
@@ -225,11 +240,31 @@ def test_member_view_and_approval(page: Any, live: LiveApp) -> None:
     )
     assert status == 403
     # The member asks for capacity; it waits for the operator, who approves it on the dashboard.
-    # The demo's contracts follow pooled demand closely: the room left is on B200 in months 8-9.
-    page.get_by_label("Accelerators (comma-separated)").fill("B200")
-    page.get_by_role("spinbutton", name="GPUs", exact=True).fill("8")
-    page.get_by_label("Earliest month").fill("8")
-    page.get_by_label("Deadline month").fill("10")
+    # The demo's contracts follow pooled demand closely: no H100 contract has 64 GPUs free in
+    # months 6-8, so approval buys on-demand capacity for it (a top-up).
+    op = {"X-API-Key": live.operator_key}
+    contracts = httpx.get(f"{live.url}/api/contracts?limit=1000", headers=op, timeout=30).json()[
+        "items"
+    ]
+    allocations = httpx.get(
+        f"{live.url}/api/allocations?limit=1000", headers=op, timeout=30
+    ).json()["items"]
+    h100 = [c for c in contracts if c["accelerator_id"] == "H100-SXM5-80GB"]
+    for c in h100:
+        held = [sum(a["gpus"] for a in allocations if a["contract_id"] == c["id"]
+                    and a["kind"] in ("guaranteed", "inference") and a["start_month"] <= m < a["end_month"])
+                for m in (6, 7)]  # fmt: skip
+        assert (
+            min(
+                c["gpus"] * (c["start_month"] <= m < c["end_month"]) - g
+                for m, g in zip((6, 7), held, strict=True)
+            )
+            < 64
+        )
+    page.get_by_label("Accelerators (comma-separated)").fill("H100")
+    page.get_by_role("spinbutton", name="GPUs", exact=True).fill("64")
+    page.get_by_label("Earliest month").fill("6")
+    page.get_by_label("Deadline month").fill("8")
     page.get_by_role("button", name="Send for approval").click()
     page.wait_for_selector("#request-status:has-text('pending'), #request-error:visible")
     assert page.locator("#request-error").is_hidden(), page.locator("#request-error").inner_text()
@@ -240,8 +275,15 @@ def test_member_view_and_approval(page: Any, live: LiveApp) -> None:
     row.get_by_role("button", name="Approve").focus()
     page.keyboard.press("Enter")  # keyboard-usable
     page.wait_for_function("document.getElementById('decision').textContent.startsWith('Request ')")
-    assert "accepted" in page.locator("#decision").inner_text()
+    decision = page.locator("#decision").inner_text()
+    assert "accepted" in decision and "bought 1 on-demand contract" in decision, decision
     assert page.locator("#pending tbody tr", has_text=own).count() == 0
+    after = httpx.get(f"{live.url}/api/contracts?limit=1000", headers=op, timeout=30).json()[
+        "items"
+    ]
+    (bought,) = [c for c in after if c["id"] not in {c["id"] for c in contracts}]
+    assert (bought["accelerator_id"], bought["gpus"], bought["start_month"], bought["end_month"]) == (
+        "H100-SXM5-80GB", 64, 6, 8)  # fmt: skip
 
 
 def test_serving_page_takes_a_pasted_workload_yaml(page: Any, live: LiveApp) -> None:

@@ -103,7 +103,8 @@ def pool_figure(timeline: dict[str, Any]) -> Any:
     months = timeline["months"]
     fig = go.Figure()
     for member, gpus in timeline["by_member"].items():
-        fig.add_scatter(x=months, y=gpus, name=member, stackgroup="members", mode="none")
+        fig.add_scatter(x=months, y=gpus, name=member, stackgroup="members", mode="none",
+                        line_shape="hv")  # fmt: skip
     fig.add_scatter(x=months, y=timeline["contracted_gpus"], name="contracted", line_shape="hv",
                     line={"color": "#000", "width": 2})  # fmt: skip
     fig.update_layout(
@@ -124,4 +125,33 @@ def member_figure(timeline: dict[str, Any]) -> Any:
     fig.update_layout(**LAYOUT, barmode="stack", title=f"{timeline['member_id']}: GPUs by month")
     fig.update_xaxes(title_text="month")
     fig.update_yaxes(title_text="GPUs")
+    return fig
+
+
+USE_PARTS = (  # key in a monthly row, legend, colour
+    ("used_gpu_hours", "used (guaranteed + inference)", "#1f77b4"),
+    ("lent_gpu_hours", "lent inside the pool", "#2ca02c"),
+    ("batch_gpu_hours", "batch work", "#9467bd"),
+    ("resold_gpu_hours", "resold to the market", "#ff7f0e"),
+    ("idle_gpu_hours", "idle", "#d62728"),
+)
+
+
+def pool_use_figure(use: list[dict[str, Any]]) -> Any:
+    """Where the contracted GPU-hours went each month: used, lent, batch, resold and idle,
+    stacked (they add up to what is contracted), with the contracted line on top."""
+    import plotly.graph_objects as go
+
+    months = [r["month"] for r in use]
+    fig = go.Figure()
+    for key, name, colour in USE_PARTS:
+        fig.add_bar(x=months, y=[r[key] for r in use], name=name, marker_color=colour)
+    fig.add_scatter(x=months, y=[r["contracted_gpu_hours"] for r in use], name="contracted",
+                    mode="lines", line_shape="hvh", line={"color": "#000", "width": 2})  # fmt: skip
+    fig.update_layout(
+        **{**LAYOUT, "height": 460}, barmode="stack",
+        title="Contracted GPU-hours by month: used, lent, batch, resold, idle",
+    )  # fmt: skip
+    fig.update_xaxes(title_text="month")
+    fig.update_yaxes(title_text="GPU-hours")
     return fig

@@ -19,6 +19,30 @@ DbOpt = Annotated[
 ]
 
 
+PlotOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--plot",
+        help="Also write the monthly contracted/used/lent/batch/resold/idle chart (.html or .png).",
+    ),
+]
+
+
+SummaryOpt = Annotated[
+    bool, typer.Option("--summary", help="The headline figures only, without the tables.")
+]
+
+
+def _plot(report: dict[str, object], path: Path | None) -> None:
+    if path is None or not report.get("monthly"):
+        return
+    from flopfolio.charts.capacity_chart import write_figure
+    from flopfolio.charts.page_figures import pool_use_figure
+
+    write_figure(pool_use_figure(report["monthly"]), path)  # type: ignore[arg-type]
+    typer.echo(f"wrote {path}", err=True)
+
+
 @pool_app.command("init")
 def pool_init(database_url: DbOpt = None, as_json: JsonOpt = False) -> None:
     """Create (or migrate) the pool's database and issue an operator API key."""
@@ -40,22 +64,32 @@ def pool_demo(
     months: Annotated[int, typer.Option("--months", help="Program horizon in months.")] = 24,
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the portfolio.")] = 7,
     database_url: DbOpt = None,
+    plot: PlotOpt = None,
+    summary: SummaryOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Load a realistic synthetic portfolio into the database, allocate it, and print the program report."""
     from flopfolio.pool.program import run_demo
 
     report = run_demo(database_url, members, months, seed)
-    emit(report, as_json, "render_pool_report")
+    emit(report, as_json, "render_pool_summary" if summary else "render_pool_report")
+    _plot(report, plot)
 
 
 @pool_app.command("report")
-def pool_report(database_url: DbOpt = None, as_json: JsonOpt = False) -> None:
-    """The program report from the database: contracts, allocations, utilization, bills."""
+def pool_report(
+    database_url: DbOpt = None,
+    plot: PlotOpt = None,
+    summary: SummaryOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """The program report from the database: contracts, where the contracted hours went month by
+    month, utilization, idle cost, savings vs standalone, bills."""
     from flopfolio.pool.program import report_from_database
 
     report = report_from_database(database_url)
-    emit(report, as_json, "render_pool_report")
+    emit(report, as_json, "render_pool_summary" if summary else "render_pool_report")
+    _plot(report, plot)
 
 
 @pool_app.command("plan")
@@ -122,8 +156,13 @@ def run_server(host: str, port: int, workers: int, database_url: str | None) -> 
 
     import uvicorn
 
+    from flopfolio.pool.store.db import make_engine, upgrade
+
     if database_url:
         os.environ["DATABASE_URL"] = database_url
+    engine = make_engine(database_url)  # a database that cannot open is one line, not a traceback
+    upgrade(engine)  # each worker's app migrates again: a no-op by then
+    engine.dispose()
     typer.echo(f"flopfolio web app on http://{host}:{port}/ (API docs at /docs)", err=True)
     uvicorn.run(
         "flopfolio.service.app:app_from_env",

@@ -579,9 +579,11 @@ def render_tco(d: dict[str, Any]) -> None:
 
 
 def render_pool_report(d: dict[str, Any]) -> None:
+    rejected = d.get("guarantee_rejections")
+    met = f", {rejected} guarantee or inference requests rejected" if rejected is not None else ""
     console.print(
         f"[bold]Pooled GPU program[/bold]: {d['members']} members, {d.get('months', 0)} months, "
-        f"utilization {d.get('utilization', 0):.0%}",
+        f"utilization {d.get('utilization', 0):.2%} of contracted GPU-hours{met}",
         highlight=False,
     )
     contracts = Table(title="Contracts", title_justify="left")
@@ -614,43 +616,107 @@ def render_pool_report(d: dict[str, Any]) -> None:
             f"${c['cost_usd']:,.0f}",
         )
     console.print(contracts)
-    if "allocated_gpu_months" in d:
-        kinds = ", ".join(f"{k} {v:,.0f}" for k, v in d["allocated_gpu_months"].items())
-        console.print(
-            f"GPU-months: contracted {d['contracted_gpu_months']:,.0f}; allocated {kinds}. Internal price "
-            f"${d['internal_usd_per_gpu_hour']:.2f}/GPU-h; ledger balances to "
-            f"${abs(d['ledger_imbalance_usd']):,.2f}",
-            highlight=False,
-        )
-    if "idle_gpu_months" in d:
-        reserved = (
-            f"reserved {d['reserved_gpu_months']:,} (nodes demand fills >= {d['cover']:.0%} of their "
-            f"term), on demand {d['on_demand_gpu_months']:,}; "
-            if "reserved_gpu_months" in d
-            else ""
-        )
-        console.print(
-            f"Contracted GPU-months: {reserved}idle {d['idle_gpu_months']:,} costing "
-            f"${d['idle_cost_usd']:,.0f}, billed pro rata to quota",
-            highlight=False,
-        )
-    value = d.get("program_value")
-    if value:
-        console.print(
-            f"Procurement model, pooled vs standalone (members who can buy alone): "
-            f"${value['pooled_cost_usd']:,.0f} vs "
-            f"${value['standalone_cost_usd']:,.0f} — the program saves ${value['value_usd']:,.0f} "
-            f"({value['value_share']:.0%}); reservations ${value['pooled_committed_usd']:,.0f} pooled vs "
-            f"${value['standalone_committed_usd']:,.0f} alone; {len(value['day_one_members'])} members could not "
-            "buy their capacity alone and get it on day one",
-            highlight=False,
-        )
+    if d.get("monthly"):
+        _render_pool_months(d)
+    for line in _pool_lines(d):
+        console.print(line, highlight=False)
     top = Table(title="Largest members", title_justify="left")
     for column in ("member", "GPU-months", "net bill"):
         top.add_column(column, justify="left" if column == "member" else "right")
     for m in d.get("top_members", []):
         top.add_row(m["member"], f"{m['gpu_months']:,.0f}", f"${m['net_usd']:,.0f}")
     console.print(top)
+
+
+def render_pool_summary(d: dict[str, Any]) -> None:
+    """The report's headline and its sentences, without the tables."""
+    console.print(
+        f"[bold]Pooled GPU program[/bold]: {d['members']} members, {d.get('months', 0)} months, "
+        f"utilization {d.get('utilization', 0):.2%} of contracted GPU-hours",
+        highlight=False,
+    )
+    if "totals" in d:
+        t, h = d["totals"], 730.0
+        console.print(
+            "GPU-months contracted {:,.0f}: used {:,.0f}, lent {:,.0f}, batch {:,.0f}, resold {:,.0f}, "
+            "idle {:,.0f}".format(*(t[f"{k}_gpu_hours"] / h for k in
+                                   ("contracted", "used", "lent", "batch", "resold", "idle"))),
+            highlight=False,
+        )  # fmt: skip
+    for line in _pool_lines(d):
+        console.print(line, highlight=False)
+
+
+def _render_pool_months(d: dict[str, Any]) -> None:
+    table = Table(title="Contracted GPU-hours, month by month", title_justify="left")
+    parts = ("contracted", "used", "lent", "batch", "resold", "idle")
+    for column in ("month", *parts, "util.", "idle $"):
+        table.add_column(column, justify="right")
+    for r in d["monthly"]:
+        table.add_row(
+            str(r["month"]), *(f"{r[f'{p}_gpu_hours']:,.0f}" for p in parts),
+            f"{r['utilization']:.0%}", f"${r['idle_cost_usd']:,.0f}",
+        )  # fmt: skip
+    t = d["totals"]
+    table.add_row("all", *(f"{t[f'{p}_gpu_hours']:,.0f}" for p in parts),
+                  f"{t['utilization']:.0%}", f"${t['idle_cost_usd']:,.0f}", style="bold")  # fmt: skip
+    console.print(table)
+
+
+def _pool_lines(d: dict[str, Any]) -> list[str]:
+    lines = []
+    if "totals" in d:
+        prices = ", ".join(
+            f"{acc} ${p:.2f}" for acc, p in sorted(d["resale_usd_per_gpu_hour"].items())
+        )
+        lines.append(
+            f"Idle capacity: lent inside the pool first, then batch work, then resold in whole nodes "
+            f"({prices} per GPU-h: 0.9 x the catalog's cheapest spot price) for ${d['resale_usd']:,.0f}, "
+            f"credited to members pro rata to quota; {d['idle_gpu_months']:,} GPU-month(s) stay idle, "
+            f"costing ${d['idle_cost_usd']:,.0f} at their contracts' prices and billed pro rata to quota"
+        )
+    if "reserved_gpu_months" in d:
+        lines.append(
+            f"Contracted GPU-months: reserved {d['reserved_gpu_months']:,} (nodes pooled demand fills in "
+            f">= {d['cover']:.0%} of their term), on demand {d['on_demand_gpu_months']:,}"
+        )
+    if d.get("diversification"):
+        peaks = "; ".join(
+            f"{x['accelerator']} {x['pooled_peak_gpus']:,} vs {x['sum_of_member_peaks_gpus']:,}"
+            for x in d["diversification"]
+        )
+        lines.append(f"Pooled peak vs the sum of members' peaks (GPUs): {peaks}")
+    moves = d.get("phase_in")
+    if moves:
+        pairs = sorted({(m["from_accelerator"], m["to_accelerator"]) for m in moves})
+        lines.append(
+            f"Next-generation phase-in: {len(moves)} runs moved {', '.join(f'{a} -> {b}' for a, b in pairs)} "
+            f"(price per useful FLOP wins: same work, {sum(m['from_gpus'] for m in moves):,} -> "
+            f"{sum(m['to_gpus'] for m in moves):,} GPUs), saving ${sum(m['saving_usd'] for m in moves):,.0f}"
+        )
+    s = d.get("savings")
+    if s:
+        lines.append(
+            f"Savings vs standalone ({s['members']} members, idle cost included): alone "
+            f"${s['standalone_usd']:,.0f}; pooled ${s['pooled_usd']:,.0f} = quota "
+            f"${s['pooled_quota_usd']:,.0f} + idle share ${s['pooled_idle_share_usd']:,.0f} - credits "
+            f"${s['pooled_credits_usd']:,.0f} -- the program saves ${s['saving_usd']:,.0f} "
+            f"({s['saving_share']:.0%})"
+        )
+    value = d.get("program_value")
+    if value:
+        lines.append(
+            f"Procurement optimizer (not these contracts; members who can buy alone): pooled "
+            f"${value['pooled_cost_usd']:,.0f} vs ${value['standalone_cost_usd']:,.0f} alone "
+            f"({value['value_share']:.0%}); {len(value['day_one_members'])} members could not buy "
+            "their capacity alone"
+        )
+    if "ledger_imbalance_usd" in d:
+        lines.append(
+            f"Ledger: contracts ${d['contract_cost_usd']:,.0f} = charges - credits + subsidies + resale, "
+            f"to ${abs(d['ledger_imbalance_usd']):,.2f}"
+        )
+    return lines
 
 
 def render_compare(payload: dict[str, Any]) -> None:

@@ -2,19 +2,21 @@
 member, and one member's own view. Every figure is a sum over the stored contracts, allocations
 and the chargeback ledger — nothing here is estimated.
 
-``idle_cost_usd`` is the internal price times the contracted GPU-hours nobody used (neither held
-as quota nor borrowed): the money the program pays for capacity that did no work.
+``use`` is :func:`flopfolio.pool.idle.monthly_use` month by month (contracted, used, lent, batch,
+resold and idle GPU-hours); ``idle_cost_usd`` is each contract's price times its GPU-hours that
+nobody used and the market did not buy: the money the program pays for capacity that did no work.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flopfolio.economics.contracts import HOURS_PER_MONTH
 from flopfolio.pool.chargeback import Ledger
 from flopfolio.pool.domain import Allocation, Contract
+from flopfolio.pool.idle import monthly_use, totals
 
 OTHERS = "others"
 
@@ -35,14 +37,15 @@ def _by_month(allocations: Sequence[Allocation], key: Any, months: int) -> dict[
 
 def program_timeline(
     contracts: Sequence[Contract], allocations: Sequence[Allocation], ledger: Ledger | None,
-    top: int = 12,
+    top: int = 12, resale: Mapping[str, float] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Contracted GPUs per month and allocated GPUs per month for the ``top`` members by
-    GPU-months (the rest summed as ``others``), with utilization and idle cost."""
+    GPU-months (the rest summed as ``others``), where the contracted hours went, utilization and
+    idle cost."""
     months = _horizon(contracts, allocations)
-    contracted = [
-        sum(c.gpus for c in contracts if c.start_month <= m < c.end_month) for m in range(months)
-    ]
+    rows = monthly_use(contracts, allocations, months, resale)
+    total = totals(rows)
+    contracted = [round(r.contracted_gpu_hours / HOURS_PER_MONTH) for r in rows]
     by_member = _by_month(allocations, lambda a: a.member_id, months)
     ranked = sorted(by_member, key=lambda k: -sum(by_member[k]))
     shown = {k: by_member[k] for k in ranked[:top]}
@@ -50,18 +53,18 @@ def program_timeline(
     if rest:
         shown[OTHERS] = [sum(by_member[k][m] for k in rest) for m in range(months)]
     allocated = [sum(row[m] for row in by_member.values()) for m in range(months)]
-    idle_gpu_months = sum(max(0, c - a) for c, a in zip(contracted, allocated, strict=True))
-    price = ledger.internal_usd_per_gpu_hour if ledger else 0.0
-    total_contracted = sum(contracted)
     return {
         "months": list(range(months)),
         "contracted_gpus": contracted,
         "allocated_gpus": allocated,
         "by_member": shown,
-        "utilization": sum(allocated) / total_contracted if total_contracted else 0.0,
-        "idle_gpu_months": idle_gpu_months,
-        "idle_cost_usd": idle_gpu_months * HOURS_PER_MONTH * price,
-        "internal_usd_per_gpu_hour": price,
+        "use": [r.as_dict() for r in rows],
+        "utilization": total["utilization"],
+        "idle_gpu_months": round(total["idle_gpu_hours"] / HOURS_PER_MONTH),
+        "resold_gpu_months": round(total["resold_gpu_hours"] / HOURS_PER_MONTH),
+        "idle_cost_usd": total["idle_cost_usd"],
+        "resale_usd": total["resale_usd"],
+        "internal_usd_per_gpu_hour": ledger.internal_usd_per_gpu_hour if ledger else 0.0,
         "contract_cost_usd": ledger.contract_cost_usd if ledger else 0.0,
     }
 

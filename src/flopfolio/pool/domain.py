@@ -11,7 +11,13 @@ Allocation kinds (Kueue's vocabulary in brackets):
   never preempted once accepted;
 * ``inference`` — a member's inference capacity, also within its nominal quota;
 * ``borrowed`` — idle capacity lent beyond the member's quota (``borrowingLimit``); preempted,
-  latest first, when an owner reclaims it.
+  latest first, when an owner reclaims it;
+* ``batch`` — idle capacity left after borrowing, put to members' preemptible batch work (offline
+  inference, evaluations, synthetic data); served after every burst and preempted before any
+  borrowed allocation (it is accepted later), priced as the market would pay for the same hours.
+
+``borrowed`` and ``batch`` are *lent* kinds: usage above quota. Idle capacity left after both may
+be sublet to the market (:mod:`flopfolio.pool.idle`).
 """
 
 from __future__ import annotations
@@ -28,6 +34,11 @@ class AllocationKind(StrEnum):
     GUARANTEED = "guaranteed"
     INFERENCE = "inference"
     BORROWED = "borrowed"
+    BATCH = "batch"
+
+
+QUOTA_KINDS = frozenset({AllocationKind.GUARANTEED, AllocationKind.INFERENCE})
+LENT_KINDS = frozenset({AllocationKind.BORROWED, AllocationKind.BATCH})
 
 
 def _interval(start: int, end: int, what: str) -> None:
@@ -161,6 +172,12 @@ class BurstRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class BatchRequest(BurstRequest):
+    """Preemptible batch work that runs on idle capacity only, after every burst; served in part
+    or not at all, and reclaimed first."""
+
+
+@dataclass(frozen=True, slots=True)
 class Allocation:
     id: str
     member_id: str
@@ -197,6 +214,7 @@ class LedgerKind(StrEnum):
     CHARGE = "charge"  # a member pays the program
     CREDIT = "credit"  # the program pays a member back (e.g. for lending its quota)
     SUBSIDY = "subsidy"  # the sponsor covers the difference
+    RESALE = "resale"  # the market pays the program for idle capacity sublet to it
 
 
 @dataclass(frozen=True, slots=True)

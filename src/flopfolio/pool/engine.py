@@ -24,6 +24,9 @@ Allocation — :func:`allocate`, over months ``[0, horizon)``
      one, then its unmet rest asks the second, and so on. Within a member, its bursts are served
      by start month and id; GPUs come from the fullest contract first. A burst may be served in
      part (``unmet_gpu_months``); one served not at all is rejected.
+  4. Batch (:class:`BatchRequest`) takes what is idle after the bursts, by the same weighted fair
+     share and the same borrowing limits, as ``batch`` allocations; nothing is preempted for it,
+     and being accepted last it is the first preempted when an owner reclaims its quota.
   Preemption (:func:`admit_guarantee`): a guarantee that fits nowhere in its window may take
   borrowed capacity — if and only if releasing the borrowed GPUs makes it fit. It then takes the
   earliest start that fits with borrowed GPUs counted as free, the contract with the least such
@@ -53,8 +56,10 @@ from typing import TYPE_CHECKING
 
 from flopfolio.errors import InvalidSpecError, did_you_mean
 from flopfolio.pool.domain import (
+    LENT_KINDS,
     Allocation,
     AllocationKind,
+    BatchRequest,
     BurstRequest,
     Contract,
     InferenceRequest,
@@ -87,12 +92,14 @@ class Requests:
     training: tuple[TrainingRequest, ...] = ()
     inference: tuple[InferenceRequest, ...] = ()
     bursts: tuple[BurstRequest, ...] = ()
+    batch: tuple[BatchRequest, ...] = ()
 
     def __add__(self, other: Requests) -> Requests:
         return Requests(
             self.training + other.training,
             self.inference + other.inference,
             self.bursts + other.bursts,
+            self.batch + other.batch,
         )
 
     def only(self, keep: Callable[[str, str], bool]) -> Requests:
@@ -101,12 +108,13 @@ class Requests:
             tuple(r for r in self.training if keep(r.id, r.member_id)),
             tuple(r for r in self.inference if keep(r.id, r.member_id)),
             tuple(r for r in self.bursts if keep(r.id, r.member_id)),
+            tuple(r for r in self.batch if keep(r.id, r.member_id)),
         )
 
     @property
     def member_ids(self) -> set[str]:
         ids = {r.member_id for r in self.training} | {r.member_id for r in self.inference}
-        return ids | {r.member_id for r in self.bursts}
+        return ids | {r.member_id for r in self.bursts} | {r.member_id for r in self.batch}
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,8 +149,8 @@ class AllocationResult:
     preempted: tuple[Allocation, ...]  # borrowed allocations taken back for guarantees
     unmet_gpu_months: dict[str, int]  # bursts served in part: GPU-months not served
     contracted_gpus: tuple[int, ...]  # per month of the horizon
-    allocated_gpus: tuple[int, ...]  # guaranteed + inference + borrowed
-    borrowed_gpus: tuple[int, ...]
+    allocated_gpus: tuple[int, ...]  # guaranteed + inference + borrowed + batch
+    borrowed_gpus: tuple[int, ...]  # borrowed + batch (lent above quota)
 
     @property
     def utilization(self) -> tuple[float, ...]:
@@ -228,16 +236,16 @@ class _Occupancy:
         r = self.row_of(a)
         if not counted:
             self.used[r, a.start_month : a.end_month] += a.gpus
-            if a.kind is AllocationKind.BORROWED:
+            if a.kind in LENT_KINDS:
                 self.borrowed[r, a.start_month : a.end_month] += a.gpus
         self.live[a.id] = a
-        if a.kind is AllocationKind.BORROWED:
+        if a.kind in LENT_KINDS:
             self.lent[a.id] = a
 
     def remove(self, a: Allocation) -> None:
         r = self.row_of(a)
         self.used[r, a.start_month : a.end_month] -= a.gpus
-        if a.kind is AllocationKind.BORROWED:
+        if a.kind in LENT_KINDS:
             self.borrowed[r, a.start_month : a.end_month] -= a.gpus
             del self.lent[a.id]
         del self.live[a.id]
@@ -465,11 +473,14 @@ def _serve_bursts(
     floor: int,
     horizon: int,
     ids: _Ids,
+    kind: AllocationKind = AllocationKind.BORROWED,
 ) -> tuple[list[Rejection], dict[str, int]]:
     import numpy as np
 
-    level: dict[tuple[str, int, str], int] = defaultdict(int)  # borrowed by (member, month, acc)
+    level: dict[tuple[str, int, str], int] = defaultdict(int)  # lent by (member, month, acc)
     for a in occ.lent.values():
+        if a.kind is not kind:
+            continue
         acc = occ.contracts[occ.row[a.contract_id]].accelerator_id
         for m in range(max(a.start_month, floor), min(a.end_month, horizon)):
             level[a.member_id, m, acc] += a.gpus
@@ -525,8 +536,7 @@ def _serve_bursts(
     unmet_months: dict[str, int] = {}
     for b, member in bursts:
         for row, s, e, g in _segments(pieces[b.id]):
-            a = Allocation(ids(b.id), b.member_id, occ.contracts[row].id, s, e, g,
-                           AllocationKind.BORROWED, b.id)  # fmt: skip
+            a = Allocation(ids(b.id), b.member_id, occ.contracts[row].id, s, e, g, kind, b.id)
             occ.add(a, counted=True)
         accs = ", ".join(b.accelerators)
         if not asked[b.id]:
@@ -605,7 +615,14 @@ def _run(
         if b.id not in live_requests
     ]
     lost_bursts, unmet = _serve_bursts(occ, bursts, floor, horizon, ids)
-    rejections += lost_bursts
+    batch = [
+        (b, member_of(b.id, b.member_id, members))
+        for b in requests.batch
+        if b.id not in live_requests
+    ]
+    lost_batch, unmet_batch = _serve_bursts(occ, batch, floor, horizon, ids, AllocationKind.BATCH)
+    rejections += lost_bursts + lost_batch
+    unmet.update(unmet_batch)
     return AllocationResult(
         allocations=tuple(occ.live.values()),
         rejections=tuple(rejections),
@@ -626,11 +643,12 @@ def allocate(
     horizon_months: int,
     *,
     existing: Sequence[Allocation] = (),
+    batch: Sequence[BatchRequest] = (),
 ) -> AllocationResult:
-    """Guarantees, then inference, then bursts by weighted fair share (see the module docstring).
-    ``existing`` allocations stay (borrowed ones may be preempted); requests that already hold an
-    allocation are not placed again."""
-    requests = Requests(tuple(training), tuple(inference), tuple(bursts))
+    """Guarantees, then inference, then bursts and then batch work by weighted fair share (see
+    the module docstring). ``existing`` allocations stay (borrowed and batch ones may be
+    preempted); requests that already hold an allocation are not placed again."""
+    requests = Requests(tuple(training), tuple(inference), tuple(bursts), tuple(batch))
     return _run(contracts, members_by_id(members), requests, horizon_months, existing, 0)
 
 
@@ -641,7 +659,7 @@ def quota_gpus(
     acc = {c.id: c.accelerator_id for c in contracts}
     out: dict[str, int] = defaultdict(int)
     for a in allocations:
-        if a.member_id == member_id and a.kind is not AllocationKind.BORROWED and a.gpus_at(month):
+        if a.member_id == member_id and a.kind not in LENT_KINDS and a.gpus_at(month):
             out[acc[a.contract_id]] += a.gpus
     return dict(out)
 

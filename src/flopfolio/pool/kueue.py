@@ -24,7 +24,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from flopfolio.pool.domain import Allocation, AllocationKind, Contract, Member
+from flopfolio.pool.domain import QUOTA_KINDS, Allocation, Contract, Member
 
 API_VERSION = "kueue.x-k8s.io/v1beta2"
 GPU_RESOURCE = "nvidia.com/gpu"
@@ -118,7 +118,7 @@ def export_kueue(
                 in_program
                 and a.member_id == member.id
                 and a.contract_id in flavor_of
-                and a.kind is not AllocationKind.BORROWED
+                and a.kind in QUOTA_KINDS
             ):
                 nominal[flavor_of[a.contract_id]] += a.gpus_at(month)
                 allocated[flavor_of[a.contract_id]] += a.gpus_at(month)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from flopfolio.pool.domain import (
     Allocation,
     AllocationKind,
+    BatchRequest,
     BurstRequest,
     Contract,
     InferenceRequest,
@@ -118,7 +119,8 @@ def place_burst(
         request.id, request.member_id, request.accelerators, request.gpus, request.duration_months,
         request.start_month, request.start_month + request.duration_months,
     )  # fmt: skip
-    return place_training(training, contracts, allocations, new_id, AllocationKind.BORROWED)
+    kind = AllocationKind.BATCH if isinstance(request, BatchRequest) else AllocationKind.BORROWED
+    return place_training(training, contracts, allocations, new_id, kind)
 
 
 def _merge(allocations: list[Allocation]) -> list[Allocation]:

@@ -10,8 +10,13 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from flopfolio.charts.page_figures import as_json, member_figure, pool_figure
-from flopfolio.pool.program import member_dashboard, program_dashboard, program_savings
+from flopfolio.charts.page_figures import as_json, member_figure, pool_figure, pool_use_figure
+from flopfolio.pool.program import (
+    member_dashboard,
+    program_dashboard,
+    program_savings,
+    top_up_prices,
+)
 from flopfolio.service.auth import CurrentPrincipal, Operator, scope
 from flopfolio.service.deps import ReadRepo, WriteRepo
 from flopfolio.service.pool_routes import Limit, Offset, actor, plain
@@ -29,7 +34,8 @@ def dashboard(
     chosen = scope(who, member_id)
     if chosen is None:
         view = program_dashboard(repo)
-        return {"view": "program", **view, "chart": as_json(pool_figure(view))}
+        return {"view": "program", **view, "chart": as_json(pool_figure(view)),
+                "use_chart": as_json(pool_use_figure(view["use"]))}  # fmt: skip
     view = member_dashboard(repo, chosen)
     return {"view": "member", **view, "chart": as_json(member_figure(view))}
 
@@ -63,20 +69,26 @@ async def list_requests(
     )
 
 
-def _decide(repo: Any, who: Any, request_id: str, approve: bool, reason: str) -> JSONResponse:
-    row, allocations, rejection = repo.decide(request_id, approve, actor(who), reason)
+def _decide(repo: Any, who: Any, request_id: str, approve: bool, reason: str,
+            top_up: bool = False) -> JSONResponse:  # fmt: skip
+    prices = top_up_prices() if approve and top_up else None
+    row, allocations, rejection = repo.decide(request_id, approve, actor(who), reason, prices)
     result = RequestResult(
         request_id=row.id, status=row.status, reason=row.reason or None,
         allocations=[AllocationPublic(**{**plain(a), "kind": a.kind.value}) for a in allocations],
+        contracts_bought=[plain(c) for c in repo.bought] if approve else [],
     )  # fmt: skip
     repo.session.commit()
     return JSONResponse(result.model_dump(), status_code=409 if rejection else 200)
 
 
 @router.post("/requests/{request_id}/approve", tags=["requests"])
-def approve(request_id: str, repo: WriteRepo, who: Operator) -> JSONResponse:
-    """Place a pending request now (200 accepted, or 409 when the pool cannot place it)."""
-    return _decide(repo, who, request_id, True, "")
+def approve(request_id: str, repo: WriteRepo, who: Operator, top_up: bool = True) -> JSONResponse:
+    """Place a pending request now (200 accepted). A training or inference request the pool's
+    capacity cannot hold is placed on on-demand capacity bought for it at the catalog's cheapest
+    on-demand price (``contracts_bought``), all in one transaction; with ``top_up=false``, or when
+    nothing can be bought, it is rejected (409)."""
+    return _decide(repo, who, request_id, True, "", top_up)
 
 
 @router.post("/requests/{request_id}/decline", tags=["requests"])

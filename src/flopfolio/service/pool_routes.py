@@ -11,7 +11,14 @@ from fastapi import APIRouter, Header, HTTPException, Query
 from fastapi.responses import JSONResponse
 
 from flopfolio.catalog.catalog import load_catalog
-from flopfolio.pool.domain import BurstRequest, Contract, InferenceRequest, Member, TrainingRequest
+from flopfolio.pool.domain import (
+    BatchRequest,
+    BurstRequest,
+    Contract,
+    InferenceRequest,
+    Member,
+    TrainingRequest,
+)
 from flopfolio.pool.store.repository import Repository, new_id
 from flopfolio.service.auth import CurrentPrincipal, Operator, Principal, scope
 from flopfolio.service.deps import ReadRepo, WriteRepo
@@ -202,9 +209,26 @@ def request_inference(body: InferenceCreate, repo: WriteRepo, who: CurrentPrinci
 )
 def request_burst(body: BurstCreate, repo: WriteRepo, who: CurrentPrincipal,
                   idempotency_key: IdempotencyKey = None) -> JSONResponse:  # fmt: skip
+    return _above_quota(BurstRequest, body, repo, who, idempotency_key)
+
+
+@router.post(
+    "/requests/batch",
+    status_code=201,
+    tags=["requests"],
+    responses={202: {"model": RequestResult}, 409: {"model": RequestResult}},
+)
+def request_batch(body: BurstCreate, repo: WriteRepo, who: CurrentPrincipal,
+                  idempotency_key: IdempotencyKey = None) -> JSONResponse:  # fmt: skip
+    """Preemptible batch work on idle capacity only (reclaimed first when an owner needs it)."""
+    return _above_quota(BatchRequest, body, repo, who, idempotency_key)
+
+
+def _above_quota(kind: type[BurstRequest], body: BurstCreate, repo: Repository, who: Principal,
+                 idempotency_key: str | None) -> JSONResponse:  # fmt: skip
     if (replayed := _replay(repo, who, idempotency_key)) is not None:
         return replayed
-    request = BurstRequest(
+    request = kind(
         new_id(), _member_for(who, body.member_id), tuple(_accelerator(a) for a in body.accelerators),
         body.gpus, body.start_month, body.duration_months,
     )  # fmt: skip

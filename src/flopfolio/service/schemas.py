@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -82,6 +84,9 @@ class RequestResult(BaseModel):
     status: str  # accepted | rejected | pending (held for approval)
     reason: str | None = None
     allocations: list[AllocationPublic] = Field(default_factory=list)
+    contracts_bought: list[dict[str, Any]] = Field(
+        default_factory=list, description="On-demand contracts an approval bought (top-up)."
+    )
 
 
 class KeyCreate(_Body):

@@ -12,8 +12,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from flopfolio.errors import InvalidSpecError
 
 DATABASE_URL_ENV = "DATABASE_URL"
 
@@ -72,13 +74,46 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+class DatabaseUnavailableError(InvalidSpecError):
+    """The pool's database cannot be opened (a folder that does not exist, no server)."""
+
+
+def unavailable(url: str, exc: Exception) -> DatabaseUnavailableError:
+    """One line naming the database, why it did not open, and what to do."""
+    shown = make_url(url).render_as_string(hide_password=True)
+    why = (
+        str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+        if str(exc).strip()
+        else type(exc).__name__
+    )
+    if shown.startswith("sqlite"):
+        path = make_url(url).database or ""
+        folder = Path(path).parent if path and path != ":memory:" else None
+        fix = (
+            f"create the folder {folder} or point --database-url (or DATABASE_URL) at a file in a "
+            "folder you can write, e.g. sqlite:///pool.db"
+            if folder is not None and not folder.is_dir()
+            else "point --database-url (or DATABASE_URL) at a SQLite file you can write, e.g. "
+            "sqlite:///pool.db"
+        )
+    else:
+        fix = "start the database server, or correct --database-url (or DATABASE_URL)"
+    return DatabaseUnavailableError(f"Cannot open the pool database {shown}: {why}. To fix: {fix}.")
+
+
 def upgrade(engine: Engine) -> None:
-    """Bring the schema to the latest migration."""
+    """Bring the schema to the latest migration; a database that cannot be opened is one
+    :class:`DatabaseUnavailableError` naming it and the fix."""
     from alembic import command
     from alembic.config import Config
+    from sqlalchemy.exc import OperationalError
 
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).with_name("migrations")))
-    with engine.begin() as connection:
+    try:
+        connection = engine.connect()
+    except OperationalError as exc:
+        raise unavailable(engine.url.render_as_string(hide_password=False), exc) from None
+    with connection, connection.begin():
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

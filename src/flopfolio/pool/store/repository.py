@@ -14,17 +14,19 @@ import hashlib
 import json
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from flopfolio.errors import InvalidSpecError, UnknownModelError
+from flopfolio.pool.contracting import AcceleratorPrices, top_up
 from flopfolio.pool.domain import (
     Allocation,
     AllocationKind,
+    BatchRequest,
     BurstRequest,
     Contract,
     InferenceRequest,
@@ -72,6 +74,7 @@ REQUEST_KINDS: dict[type, str] = {
     TrainingRequest: "training",
     InferenceRequest: "inference",
     BurstRequest: "burst",
+    BatchRequest: "batch",
 }
 
 
@@ -81,7 +84,9 @@ def request_from_spec(kind: str, spec_json: str) -> PoolRequest:
     if kind == "inference":
         return InferenceRequest(**{**data, "gpus_by_month": tuple(data["gpus_by_month"])})
     data["accelerators"] = tuple(data["accelerators"])
-    return TrainingRequest(**data) if kind == "training" else BurstRequest(**data)
+    if kind == "training":
+        return TrainingRequest(**data)
+    return BatchRequest(**data) if kind == "batch" else BurstRequest(**data)
 
 
 def _request_months(request: PoolRequest) -> tuple[int, int]:
@@ -107,6 +112,7 @@ def _check_window(member: Member, request: PoolRequest) -> None:
 class Repository:
     def __init__(self, session: Session) -> None:
         self.session = session
+        self.bought: list[Contract] = []  # contracts the last approval bought (on-demand top-up)
 
     # --- audit ------------------------------------------------------------------------------
     def audit(
@@ -134,6 +140,18 @@ class Repository:
         self.session.add(MemberRow(**asdict(member)))
         self.audit(actor, "member.create", asdict(member), member.id)
         return member
+
+    def add_members(self, members: Sequence[Member], actor: str) -> None:
+        """Many new members in one statement (``executemany``) and one audit row."""
+        if members:
+            self.session.execute(insert(MemberRow), [asdict(m) for m in members])
+            self.audit(actor, "member.create_many", {"members": len(members)})
+
+    def add_contracts(self, contracts: Sequence[Contract], actor: str) -> None:
+        """Many new contracts in one statement and one audit row."""
+        if contracts:
+            self.session.execute(insert(ContractRow), [asdict(c) for c in contracts])
+            self.audit(actor, "contract.create_many", {"contracts": len(contracts)})
 
     def get_member(self, member_id: str) -> Member:
         row = self.session.get(MemberRow, member_id)
@@ -201,9 +219,20 @@ class Repository:
         )
 
     def decide(
-        self, request_id: str, approve: bool, actor: str, reason: str = ""
+        self,
+        request_id: str,
+        approve: bool,
+        actor: str,
+        reason: str = "",
+        top_up_prices: Mapping[str, AcceleratorPrices] | None = None,
     ) -> tuple[RequestRow, list[Allocation], Rejection | None]:
-        """Approve a pending request (place it now, as :meth:`submit` would) or decline it."""
+        """Approve a pending request (place it now, as :meth:`submit` would) or decline it.
+
+        With ``top_up_prices``, a guaranteed (training) or inference request that the pool's
+        capacity cannot place is placed on on-demand capacity bought for it
+        (:func:`contracting.top_up`): the new contracts, the allocations, the request's status and
+        the audit rows are written in this one transaction — all of them or, if anything fails,
+        none (the caller commits). :attr:`bought` lists the contracts bought."""
         query = select(RequestRow).where(RequestRow.id == request_id)
         if self.session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update()
@@ -223,6 +252,22 @@ class Repository:
             return row, [], None
         request = request_from_spec(row.kind, row.spec_json)
         allocations, rejection = self._place(request)
+        self.bought = []
+        if rejection and top_up_prices and isinstance(request, TrainingRequest | InferenceRequest):
+            horizon = max(
+                [_request_months(request)[1], *(c.end_month for c in self.contracts(1_000_000))]
+            )
+            member = self.get_member(request.member_id)
+            bought = top_up(request, member, top_up_prices, horizon,
+                            lambda acc: f"{acc.lower()}-od-{new_id()[:12]}")  # fmt: skip
+            if bought is not None:
+                self.bought, allocations = bought
+                for c in self.bought:
+                    self.session.add(ContractRow(**asdict(c)))
+                    self.audit(actor, "contract.top_up", {**asdict(c), "request_id": request.id},
+                               request.member_id)  # fmt: skip
+                self.session.flush()
+                rejection = None
         row.status = "rejected" if rejection else "accepted"
         row.reason = rejection.reason if rejection else ""
         self._record(request, allocations, rejection, actor)
@@ -295,13 +340,11 @@ class Repository:
 
     # --- ledger ---------------------------------------------------------------------------------
     def replace_ledger(self, entries: Sequence[Any], actor: str) -> None:
-        self.session.query(LedgerRow).delete()
-        for e in entries:
-            self.session.add(
-                LedgerRow(
-                    member_id=e.member_id, month=e.month, kind=str(e.kind), usd=e.usd, memo=e.memo
-                )
-            )
+        self.session.execute(delete(LedgerRow))
+        if entries:
+            rows = [{"member_id": e.member_id, "month": e.month, "kind": str(e.kind), "usd": e.usd,
+                     "memo": e.memo} for e in entries]  # fmt: skip
+            self.session.execute(insert(LedgerRow), rows)
         self.audit(actor, "ledger.recompute", {"entries": len(entries)})
 
     def ledger(
@@ -350,16 +393,20 @@ def store_program(
     request with its status, every allocation; one audit row for the run."""
     reasons = {r.request_id: r.reason for r in rejections}
     placed = {a.request_id for a in allocations}
-    for request in requests:
-        status = "accepted" if request.id in placed else "rejected"
-        repo.session.add(RequestRow(id=request.id, member_id=request.member_id, kind=REQUEST_KINDS[type(request)],
-                                    spec_json=json.dumps(asdict(request)), status=status,
-                                    reason=reasons.get(request.id, "")))  # fmt: skip
-    repo.session.flush()
-    repo.session.add_all(
-        AllocationRow(id=a.id, member_id=a.member_id, contract_id=a.contract_id, request_id=a.request_id,
-                      start_month=a.start_month, end_month=a.end_month, gpus=a.gpus, kind=a.kind.value)
-        for a in allocations
-    )  # fmt: skip
+    rows = [
+        {"id": r.id, "member_id": r.member_id, "kind": REQUEST_KINDS[type(r)],
+         "spec_json": json.dumps(asdict(r)), "reason": reasons.get(r.id, ""),
+         "status": "accepted" if r.id in placed else "rejected"}
+        for r in requests
+    ]  # fmt: skip
+    if rows:  # bulk inserts (executemany): one round trip per statement batch, not per row
+        repo.session.execute(insert(RequestRow), rows)
+    if allocations:
+        repo.session.execute(insert(AllocationRow), [
+            {"id": a.id, "member_id": a.member_id, "contract_id": a.contract_id,
+             "request_id": a.request_id, "start_month": a.start_month, "end_month": a.end_month,
+             "gpus": a.gpus, "kind": a.kind.value}
+            for a in allocations
+        ])  # fmt: skip
     repo.audit(actor, "program.allocate", {"requests": len(requests), "allocations": len(allocations),
                                             "rejections": len(rejections)})  # fmt: skip

@@ -17,13 +17,23 @@
     const d = await ff.api("/api/dashboard");
     ff.show("utilization", d.utilization, ff.pct);
     ff.show("idle-cost", d.idle_cost_usd, ff.usd);
-    $("idle-note").textContent = `${ff.int(d.idle_gpu_months)} contracted GPU-months nobody used`;
+    $("idle-note").textContent = `${ff.int(d.idle_gpu_months)} contracted GPU-months nobody used or bought`;
+    ff.show("resale", d.resale_usd, ff.usd);
+    $("resale-note").textContent = `${ff.int(d.resold_gpu_months)} idle GPU-months sublet to the market`;
     ff.show("contract-cost", d.contract_cost_usd, ff.usd);
     $("contracts-note").textContent = `${d.contracts} contracts`;
     ff.show("internal-price", d.internal_usd_per_gpu_hour, ff.usd2);
     ff.show("pending-count", d.pending_requests, String);
     $("members-note").textContent = `${d.members} members`;
     $("operator").hidden = false;
+    if (d.savings) {
+      ff.show("alone-cost", d.savings.standalone_usd, ff.usd);
+      ff.show("pooled-bills", d.savings.pooled_usd, ff.usd);
+      $("pooled-note").textContent = `quota ${ff.usd(d.savings.pooled_quota_usd)} + idle share ${ff.usd(d.savings.pooled_idle_share_usd)} − credits ${ff.usd(d.savings.pooled_credits_usd)}`;
+      ff.show("truth-saving", d.savings.saving_usd, ff.usd);
+      $("truth-share").textContent = `${ff.pct(d.savings.saving_share)} of the standalone cost, ${d.savings.members} members`;
+    }
+    await ff.plot("use-chart", d.use_chart);
     await ff.plot("pool-chart", d.chart);
     await pending();
   }
@@ -48,7 +58,11 @@
       await operator();
       return answer;
     });
-    if (r) $("decision").textContent = `Request ${r.request_id}: ${r.status}${r.reason ? " — " + r.reason : ""}.`;
+    if (r) {
+      const bought = (r.contracts_bought || []).length;
+      const topUp = bought ? ` — bought ${bought} on-demand contract${bought > 1 ? "s" : ""} for it (${r.contracts_bought.map((c) => `${c.gpus} ${c.accelerator_id} at ${ff.usd2(c.usd_per_gpu_hour)}/GPU-h`).join(", ")})` : "";
+      $("decision").textContent = `Request ${r.request_id}: ${r.status}${r.reason ? " — " + r.reason : ""}${topUp}.`;
+    }
   });
 
   $("savings-button").addEventListener("click", () => {
