@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from flopfolio.pool.domain import (
+    LENT_KINDS,
     Allocation,
     AllocationKind,
     BatchRequest,
@@ -121,6 +122,52 @@ def place_burst(
     )  # fmt: skip
     kind = AllocationKind.BATCH if isinstance(request, BatchRequest) else AllocationKind.BORROWED
     return place_training(training, contracts, allocations, new_id, kind)
+
+
+def place_reclaiming(
+    request: TrainingRequest | InferenceRequest,
+    contracts: Sequence[Contract],
+    allocations: Sequence[Allocation],
+    new_id: Callable[[], str],
+    preemption_order: Sequence[Allocation],
+) -> tuple[list[Allocation], list[Allocation]] | Rejection:
+    """Place an owner's request (a guarantee or inference), taking back lent capacity if it does
+    not fit: whole borrowed or batch allocations on its contracts are preempted in
+    ``preemption_order`` (the caller's: batch before borrowed, the latest accepted first), the
+    shortest prefix of that order that lets it fit. Returns (placed, preempted), or the rejection
+    of the request on the pool as it is when even preempting all of them is not enough."""
+
+    def place(rest: Sequence[Allocation]) -> list[Allocation] | Rejection:
+        placed = (
+            place_training(request, contracts, rest, new_id)
+            if isinstance(request, TrainingRequest)
+            else place_inference(request, contracts, rest, new_id)
+        )
+        return [placed] if isinstance(placed, Allocation) else placed
+
+    first = place(allocations)
+    if not isinstance(first, Rejection):
+        return first, []
+    ids = {c.id for c in contracts}
+    lent = [a for a in preemption_order if a.kind in LENT_KINDS and a.contract_id in ids]
+
+    def without(k: int) -> list[Allocation] | Rejection:
+        gone = {a.id for a in lent[:k]}
+        return place([a for a in allocations if a.id not in gone])
+
+    # Preempting more never makes placing harder: search the shortest prefix that suffices.
+    if not lent or isinstance(without(len(lent)), Rejection):
+        return first
+    low, high = 0, len(lent)
+    while high - low > 1:
+        middle = (low + high) // 2
+        if isinstance(without(middle), Rejection):
+            low = middle
+        else:
+            high = middle
+    placed = without(high)
+    assert not isinstance(placed, Rejection)  # high is a prefix that fits, by the search
+    return placed, lent[:high]
 
 
 def _merge(allocations: list[Allocation]) -> list[Allocation]:

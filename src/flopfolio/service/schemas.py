@@ -81,7 +81,7 @@ class AllocationPublic(BaseModel):
 
 class RequestResult(BaseModel):
     request_id: str
-    status: str  # accepted | rejected | pending (held for approval)
+    status: str  # accepted | rejected | pending (held for approval) | preempted (lent, taken back)
     reason: str | None = None
     allocations: list[AllocationPublic] = Field(default_factory=list)
     contracts_bought: list[dict[str, Any]] = Field(

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from flopfolio.errors import InvalidSpecError, UnknownModelError
 from flopfolio.pool.contracting import AcceleratorPrices, top_up
 from flopfolio.pool.domain import (
+    LENT_KINDS,
     Allocation,
     AllocationKind,
     BatchRequest,
@@ -33,7 +34,7 @@ from flopfolio.pool.domain import (
     Member,
     TrainingRequest,
 )
-from flopfolio.pool.placement import Rejection, place_burst, place_inference, place_training
+from flopfolio.pool.placement import Rejection, place_burst, place_reclaiming
 from flopfolio.pool.store.tables import (
     AllocationRow,
     ApiKeyRow,
@@ -296,17 +297,46 @@ class Repository:
         )
         contracts = self._locked_contracts(accelerators)
         existing = self._allocations_on(contracts)
-        if isinstance(request, TrainingRequest):
-            placed: Allocation | list[Allocation] | Rejection = place_training(
-                request, contracts, existing, new_id
+        if isinstance(request, TrainingRequest | InferenceRequest):
+            # An owner's request takes back what the pool lent out of its capacity.
+            reclaimed = place_reclaiming(
+                request, contracts, existing, new_id, self._preemption_order(existing)
             )
-        elif isinstance(request, InferenceRequest):
-            placed = place_inference(request, contracts, existing, new_id)
-        else:
-            placed = place_burst(request, contracts, existing, new_id)
-        if isinstance(placed, Rejection):
-            return [], placed
-        return (placed if isinstance(placed, list) else [placed]), None
+            if isinstance(reclaimed, Rejection):
+                return [], reclaimed
+            placed, preempted = reclaimed
+            self._preempt(preempted, request)
+            return placed, None
+        burst = place_burst(request, contracts, existing, new_id)
+        if isinstance(burst, Rejection):
+            return [], burst
+        return [burst], None
+
+    def _preemption_order(self, allocations: Sequence[Allocation]) -> list[Allocation]:
+        """Lent allocations, batch work before borrowed, the latest accepted first."""
+        lent = [a for a in allocations if a.kind in LENT_KINDS]
+        ids = {a.request_id for a in lent}
+        rows = select(RequestRow.id, RequestRow.created_at).where(RequestRow.id.in_(ids))
+        created = {i: str(at) for i, at in self.session.execute(rows).all()} if ids else {}
+        latest_first = sorted(
+            lent, key=lambda a: (created.get(a.request_id, ""), a.id), reverse=True
+        )
+        return sorted(latest_first, key=lambda a: a.kind != AllocationKind.BATCH)
+
+    def _preempt(self, preempted: Sequence[Allocation], by: PoolRequest) -> None:
+        """Remove preempted allocations and say so on their requests, in this transaction."""
+        for a in preempted:
+            row = self.session.get(AllocationRow, a.id)
+            if row is not None:
+                self.session.delete(row)
+            owner = self.session.get(RequestRow, a.request_id)
+            if owner is not None:
+                owner.status = "preempted"
+                owner.reason = f"capacity reclaimed for {by.member_id}'s request {by.id}"
+            self.audit("pool", "allocation.preempted",
+                       {"allocation": asdict(a), "by_request": by.id}, a.member_id)  # fmt: skip
+        if preempted:
+            self.session.flush()
 
     def _record(self, request: PoolRequest, allocations: list[Allocation],
                 rejection: Rejection | None, actor: str) -> None:  # fmt: skip
