@@ -78,3 +78,28 @@ def test_batch_work_is_lent_capacity(tmp_path: Path) -> None:
     assert quota_gpus(repo.contracts(), repo.all_allocations(), "alpha", 0) == {"H100-SXM5-80GB": 8}
     repo.session.close()
     engine.dispose()  # type: ignore[attr-defined]
+
+
+def test_an_inference_top_up_buys_only_the_shortfall(tmp_path: Path) -> None:
+    from flopfolio.pool.domain import InferenceRequest
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'pool.db'}")
+    upgrade(engine)
+    repo = Repository(session_factory(engine)())
+    repo.add_member(Member("alpha", "Alpha"), actor="test")
+    repo.add_contract(Contract("c0", "p", "H100-SXM5-80GB", "x", 8, 0, 6, 2.0), actor="test")
+    repo.submit(TrainingRequest("half", "alpha", ("H100-SXM5-80GB",), 4, 6, 0, 6), actor="test")
+    repo.hold(InferenceRequest("serve", "alpha", "H100-SXM5-80GB", 1, (12, 12)), actor="test")
+    repo.session.commit()
+    row, allocations, rejection = repo.decide("serve", True, "operator",
+                                              top_up_prices=top_up_prices())  # fmt: skip
+    repo.session.commit()
+    assert rejection is None and row.status == "accepted"
+    # 4 of the 12 GPUs are free on c0 in months 1-2; 8 are bought, in whole nodes.
+    (bought,) = repo.bought
+    assert (bought.gpus, bought.start_month, bought.end_month) == (8, 1, 3)
+    for month in (1, 2):
+        on = {a.contract_id: a.gpus_at(month) for a in allocations if a.gpus_at(month)}
+        assert on == {"c0": 4, bought.id: 8}
+    repo.session.close()
+    engine.dispose()  # type: ignore[attr-defined]

@@ -333,24 +333,35 @@ def top_up(
     prices: Mapping[str, AcceleratorPrices],
     horizon_months: int,
     contract_id: Callable[[str], str],
+    held: Sequence[Contract] = (),
+    allocations: Sequence[Allocation] = (),
 ) -> tuple[list[Contract], list[Allocation]] | None:
     """On-demand contracts sized to one live request that the pool's capacity cannot place, and
     the request's allocations on them — the planner's top-up rule (:func:`_top_ups`: its earliest
     window; inference one contract per stretch of equal GPUs), at the card's cheapest on-demand
-    price. ``contract_id(accelerator)`` names each new contract. ``None`` if the card has no price
-    or the request has no month inside its member's time in the program."""
+    price. Inference first takes what the pool's ``held`` contracts have free month by month
+    (given their ``allocations``), as the planner does (:func:`_fill_inference`), and buys only
+    the shortfall. ``contract_id(accelerator)`` names each new contract. ``None`` if the card has
+    no price or the request has no month inside its member's time in the program."""
     acc = (
         request.accelerators[0] if isinstance(request, TrainingRequest) else request.accelerator_id
     )
     if acc not in prices:
         return None
-    contracts, allocations = _top_ups([request], {member.id: member}, prices, horizon_months)
+    filled: list[Allocation] = []
+    if isinstance(request, InferenceRequest) and held:
+        horizon = max(horizon_months, *(c.end_month for c in held))
+        filled, short = _fill_inference([request], held, allocations, {member.id: member}, horizon)
+        if not short:
+            return [], filled
+        request = short[0]
+    contracts, bought = _top_ups([request], {member.id: member}, prices, horizon_months)
     if not contracts:
         return None
     names = {c.id: contract_id(c.accelerator_id) for c in contracts}
     return (
         [replace(c, id=names[c.id]) for c in contracts],
-        [replace(a, contract_id=names[a.contract_id]) for a in allocations],
+        [*filled, *(replace(a, contract_id=names[a.contract_id]) for a in bought)],
     )
 
 

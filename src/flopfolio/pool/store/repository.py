@@ -259,8 +259,14 @@ class Repository:
                 [_request_months(request)[1], *(c.end_month for c in self.contracts(1_000_000))]
             )
             member = self.get_member(request.member_id)
+            held = (
+                self._locked_contracts((request.accelerator_id,))
+                if isinstance(request, InferenceRequest)
+                else []
+            )
             bought = top_up(request, member, top_up_prices, horizon,
-                            lambda acc: f"{acc.lower()}-od-{new_id()[:12]}")  # fmt: skip
+                            lambda acc: f"{acc.lower()}-od-{new_id()[:12]}",
+                            held, self._allocations_on(held))  # fmt: skip
             if bought is not None:
                 self.bought, allocations = bought
                 for c in self.bought:
