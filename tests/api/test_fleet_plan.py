@@ -94,3 +94,25 @@ def test_cli_prints_one_line_and_no_traceback(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     assert "workloads[0] (chat).model" in done.stderr
+
+
+def test_models_share_a_gpu_where_they_fit(example: dict[str, Any]) -> None:
+    # The example's small models (support, code, embed) and chat with embed fit two to a GPU
+    # with both SLOs met; the plan uses some of those shared GPUs and names the models.
+    month = example["months"][0]
+    shared = month["optimized"]["shared_gpus"]
+    assert shared and all(len(g["workloads"]) == 2 and g["gpus_peak"] >= 1 for g in shared)
+    options = {(tuple(o["workloads"]), o["card"]) for o in month["sharing_options"]}
+    assert {(tuple(g["workloads"]), g["card"]) for g in shared} <= options
+    for o in month["sharing_options"]:
+        assert sum(o["time_share"]) == pytest.approx(1.0)
+
+
+def test_sharing_never_costs_more() -> None:
+    data = yaml.safe_load(EXAMPLE.read_text())
+    data["months"] = 1
+    with_sharing = plan_fleet(parse_fleet(data)).to_dict()["months"][0]["optimized"]
+    data["share_gpus"] = False
+    without = plan_fleet(parse_fleet(data)).to_dict()["months"][0]["optimized"]
+    assert without["shared_gpus"] == []
+    assert with_sharing["usd_per_month"] <= without["usd_per_month"] * (1 + 0.01)

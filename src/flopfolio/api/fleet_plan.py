@@ -22,6 +22,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from flopfolio.api.estimates import estimate_serving
+from flopfolio.api.fleet_packing import fleet_packings
 from flopfolio.api.yaml_input import parse_model, read_yaml
 from flopfolio.catalog.catalog import Catalog, load_catalog
 from flopfolio.catalog.image_models import find_image_model, load_image_models
@@ -110,6 +111,8 @@ class FleetIn(_Strict):
     growth_per_month: float = Field(default=0.0, ge=0, le=10)
     spike_multiplier: float = Field(default=10.0, ge=1)
     gap: float = Field(default=0.01, gt=0, lt=1)
+    time_limit_s: float = Field(default=10.0, gt=0, le=600)
+    share_gpus: bool = True  # let two latency models share one GPU's memory where they fit
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +122,7 @@ class PairEstimate:
     gpus_per_replica: int
     requests_per_replica_hour: float
     latency: dict[str, float]  # what one replica achieves: ttft_ms, tpot_ms or seconds_per_image
+    batch: int = 1  # the batch one replica runs under the SLO (language models)
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,7 +279,7 @@ def _pair(cat: Catalog, i: int, w: WorkloadIn, rc: ResolvedCard) -> PairEstimate
     rate = llm.central.output_tokens_per_s * 3600.0 / w.output_tokens
     return PairEstimate(
         w.name, rc.card.name, llm.gpus, rate,
-        {"ttft_ms": llm.central.ttft_s * 1e3, "tpot_ms": llm.central.tpot_s * 1e3},
+        {"ttft_ms": llm.central.ttft_s * 1e3, "tpot_ms": llm.central.tpot_s * 1e3}, llm.batch,
     )  # fmt: skip
 
 
@@ -356,6 +360,7 @@ def plan_fleet(spec: FleetIn, *, catalog: Catalog | None = None) -> FleetResult:
             base.append(FleetWorkload(w.name, (), w.batch.requests, w.batch.deadline_hour, egress))
         else:
             base.append(FleetWorkload(w.name, _demand(i, w), egress_gb_per_request=egress))
+    packings = fleet_packings(cat, spec.workloads, cards, pairs) if spec.share_gpus else []
     months = []
     for m in range(1, spec.months + 1):
         growth = (1.0 + spec.growth_per_month) ** (m - 1)
@@ -372,12 +377,11 @@ def plan_fleet(spec: FleetIn, *, catalog: Catalog | None = None) -> FleetResult:
                     f"{_where(i, w)}: in month {m} no available card can serve it "
                     f"({'; '.join(f'{c}: {r}' for c, r in blocked)}). To fix: add a card in stock."
                 )
-        problem = FleetProblem(workloads, tuple(rc.card for rc in ready), rates)
-        months.append(
-            MonthPlan(
-                m, problem, optimize_fleet(problem, gap=spec.gap), naive_plan(problem), blocked
-            )
-        )
+        ready_names = {rc.card.name for rc in ready}
+        shared = tuple(q for q in packings if q.card in ready_names)
+        problem = FleetProblem(workloads, tuple(rc.card for rc in ready), rates, packings=shared)
+        optimized = optimize_fleet(problem, gap=spec.gap, time_limit=spec.time_limit_s)
+        months.append(MonthPlan(m, problem, optimized, naive_plan(problem), blocked))
     return FleetResult(spec, cards, pairs, skipped, months, api)
 
 
