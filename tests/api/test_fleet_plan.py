@@ -116,3 +116,25 @@ def test_sharing_never_costs_more() -> None:
     without = plan_fleet(parse_fleet(data)).to_dict()["months"][0]["optimized"]
     assert without["shared_gpus"] == []
     assert with_sharing["usd_per_month"] <= without["usd_per_month"] * (1 + 0.01)
+
+
+def test_monthly_curve_and_weekly_growth_by_hand(example: dict[str, Any]) -> None:
+    # code's curve gives 15,000 then 18,000, 24,000, 30,000 requests an hour on average: a day of
+    # 360,000 requests in month 1 and 720,000 in month 4. support grows 30%/month (the fleet's
+    # growth_per_month): 20,000 x 24 x 1.3^3 in month 4.
+    days = [{d["workload"]: d["requests_per_day"] for d in m["demand"]} for m in example["months"]]
+    assert [d["code"] for d in days] == pytest.approx([15000 * 24, 18000 * 24, 24000 * 24, 30000 * 24])
+    assert days[3]["support"] == pytest.approx(20000 * 24 * 1.3**3)
+    # 50%/week: month 2 is 52/12 = 4.33 weeks later, 1.5^4.33 = 5.79x the first month.
+    data = _spec(demand={"mean_requests_per_hour": 6000, "growth_per_week": 0.5})
+    data["months"] = 2
+    got = plan_fleet(parse_fleet(data)).to_dict()["months"]
+    ratio = got[1]["demand"][0]["requests_per_day"] / got[0]["demand"][0]["requests_per_day"]
+    assert ratio == pytest.approx(1.5 ** (52 / 12))
+
+
+def test_a_short_monthly_curve_is_one_line() -> None:
+    data = _spec(demand={"monthly": [100, 200]})
+    data["months"] = 3
+    with pytest.raises(FlopfolioError, match=r"workloads\[0\] \(chat\)\.demand\.monthly: needs 3"):
+        plan_fleet(parse_fleet(data))

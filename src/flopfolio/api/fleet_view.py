@@ -62,6 +62,16 @@ def _month_dict(result: FleetResult, month: MonthPlan) -> dict[str, Any]:
     saving = naive.usd_per_month - opt.usd_per_month
     return {
         "month": month.month,
+        "demand": [
+            {
+                "workload": w.name,
+                "requests_per_day": w.batch_requests
+                if w.is_batch
+                else sum(w.demand_per_hour) * month.problem.period_hours,
+                "peak_requests_per_hour": None if w.is_batch else max(w.demand_per_hour),
+            }
+            for w in month.problem.workloads
+        ],
         "optimized": _plan_dict(opt, month),
         "naive": _plan_dict(naive, month),
         "saving_usd_per_month": saving,
