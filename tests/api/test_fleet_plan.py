@@ -138,3 +138,48 @@ def test_a_short_monthly_curve_is_one_line() -> None:
     data["months"] = 3
     with pytest.raises(FlopfolioError, match=r"workloads\[0\] \(chat\)\.demand\.monthly: needs 3"):
         plan_fleet(parse_fleet(data))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "named"),
+    [
+        ("model: llama-3.1-70b", "model: llama-3.1-70bb", "workloads[0] (chat).model: Unknown model"),
+        ("slo: {ttft_ms: 2000, tpot_ms: 60}", "slo: {ttft_ms: 1, tpot_ms: 1}", "workloads[0] (chat).slo: no card meets it"),
+        ("months: 4 ", "months: four ", "months: Input should be a valid integer"),  # a bad type
+        ("output_tokens: 300", "output_tokens: lots", "workloads.0.output_tokens: Input should be"),
+        ("egress_mb_per_request: 1.5", "egress_mb_per_request: -1", "workloads.4.egress_mb_per_request"),
+        ("{gpu: L4, provider: aws}", "{gpu: L4x, provider: aws}", "cards[2]: Unknown accelerator 'L4x'"),
+        ("demand: {monthly: [15000, 18000, 24000, 30000]", "demand: {monthly: [15000]", "workloads[2] (code).demand.monthly: needs 4"),
+    ],
+)  # fmt: skip
+def test_cli_bad_fleet_yaml_is_one_line_naming_the_field(
+    tmp_path: Path, old: str, new: str, named: str
+) -> None:
+    text = EXAMPLE.read_text()
+    assert old in text
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text.replace(old, new, 1))
+    done = subprocess.run(
+        [sys.executable, "-m", "flopfolio", "fleet", str(bad)],
+        check=False, capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert named in done.stderr
+
+
+def test_no_card_fits_through_the_cli(tmp_path: Path) -> None:
+    data = _spec()
+    # FLUX.1 [dev] at bf16 (31.4 GiB of weights) on a 24 GB L4: an image model is not split.
+    data["cards"] = [{"gpu": "L4", "provider": "aws"}]
+    data["workloads"][0] = {"name": "big", "image_model": "flux.1-dev", "precision": "bf16",
+                            "demand": {"mean_requests_per_hour": 10}}  # fmt: skip
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data))
+    done = subprocess.run(
+        [sys.executable, "-m", "flopfolio", "fleet", str(bad)],
+        check=False, capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert "workloads[0] (big): no card fits the model" in done.stderr
+    assert "Traceback" not in done.stderr
