@@ -123,7 +123,9 @@ def test_monthly_curve_and_weekly_growth_by_hand(example: dict[str, Any]) -> Non
     # 360,000 requests in month 1 and 720,000 in month 4. support grows 30%/month (the fleet's
     # growth_per_month): 20,000 x 24 x 1.3^3 in month 4.
     days = [{d["workload"]: d["requests_per_day"] for d in m["demand"]} for m in example["months"]]
-    assert [d["code"] for d in days] == pytest.approx([15000 * 24, 18000 * 24, 24000 * 24, 30000 * 24])
+    assert [d["code"] for d in days] == pytest.approx(
+        [15000 * 24, 18000 * 24, 24000 * 24, 30000 * 24]
+    )
     assert days[3]["support"] == pytest.approx(20000 * 24 * 1.3**3)
     # 50%/week: month 2 is 52/12 = 4.33 weeks later, 1.5^4.33 = 5.79x the first month.
     data = _spec(demand={"mean_requests_per_hour": 6000, "growth_per_week": 0.5})

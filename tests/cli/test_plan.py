@@ -82,4 +82,6 @@ def test_a_lead_time_delays_an_offer(tmp_path: Path) -> None:
     neocloud = [p for p in d["purchases"] if p["offer"] == "neocloud H100 6-month"]
     assert all(p["start_month"] >= 3 and p["offer_first_month"] == 3 for p in neocloud)
     before = run_json("plan", str(EXAMPLE))
-    assert any(p["start_month"] < 3 for p in before["purchases"] if p["offer"] == "neocloud H100 6-month")
+    assert any(
+        p["start_month"] < 3 for p in before["purchases"] if p["offer"] == "neocloud H100 6-month"
+    )

@@ -154,7 +154,9 @@ def test_a_lead_time_keeps_an_offer_out_of_the_first_months() -> None:
 
     def plan(first: int) -> object:
         offers = (Offer("od", "H100", 0, 3.0), Offer("1y", "H100", 12, 0.9, earliest_month=first))
-        return optimize(Roadmap(4, acc, offers, (), demand, cash_usd=1e9, max_commitment_share=1.0), gap=0.0)
+        return optimize(
+            Roadmap(4, acc, offers, (), demand, cash_usd=1e9, max_commitment_share=1.0), gap=0.0
+        )
 
     now = plan(0)  # the term from month 0: 10 x 12 x 730 x $0.9 = $78,840 < $87,600 on demand
     assert [(p.offer.name, p.start_month, p.gpus) for p in now.purchases] == [("1y", 0, 10)]  # type: ignore[attr-defined]

@@ -213,7 +213,11 @@ def test_fleet_matches_the_cli(live: LiveApp) -> None:
     ("change", "status", "named"),
     [
         ("model: llama-3.1-70b", "model: llama-9.9b", 404),  # unknown model
-        ("slo: {ttft_ms: 2000, tpot_ms: 60}", "slo: {ttft_ms: 1, tpot_ms: 1}", 409),  # impossible SLO
+        (
+            "slo: {ttft_ms: 2000, tpot_ms: 60}",
+            "slo: {ttft_ms: 1, tpot_ms: 1}",
+            409,
+        ),  # impossible SLO
         ("months: 4 ", "months: four ", 422),  # a bad field type
     ],
 )

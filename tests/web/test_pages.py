@@ -190,7 +190,9 @@ def test_fleet_page_matches_the_cli(page: Any, live: LiveApp) -> None:
     assert page.locator("#shared li").count() == len(month["optimized"]["shared_gpus"])
     # the chart: one bar trace per placement and shared GPU, and the GPUs held
     traces = page.evaluate("document.getElementById('fleet-chart').data.length")
-    assert traces == len(month["optimized"]["placement"]) + len(month["optimized"]["shared_gpus"]) + 1
+    assert (
+        traces == len(month["optimized"]["placement"]) + len(month["optimized"]["shared_gpus"]) + 1
+    )
     # another month from the selector
     page.get_by_label("Month").select_option("3")
     page.wait_for_function(

@@ -51,7 +51,8 @@ def fleet_packings(
         alone = {
             w.name: (w, by_key[w.name, rc.card.name])
             for w in shareable
-            if (w.name, rc.card.name) in by_key and by_key[w.name, rc.card.name].gpus_per_replica == 1
+            if (w.name, rc.card.name) in by_key
+            and by_key[w.name, rc.card.name].gpus_per_replica == 1
         }
         points = {n: _points(cat, w, rc, p.batch) for n, (w, p) in alone.items()}
         for a, b in combinations(sorted(alone), 2):

@@ -266,7 +266,7 @@ def _demand(i: int, w: WorkloadIn) -> tuple[float, ...]:
             scale = w.demand.monthly[0] * 24 / sum(hourly)
             hourly = tuple(d * scale for d in hourly)
         return hourly
-    mean = w.demand.mean_requests_per_hour or (w.demand.monthly or [None])[0]
+    mean = w.demand.mean_requests_per_hour or (w.demand.monthly[0] if w.demand.monthly else None)
     if mean is None:
         raise InvalidSpecError(
             f"{_where(i, w)}.demand: needs mean_requests_per_hour, monthly or hourly. "

@@ -15,7 +15,6 @@ many GPUs it can rent on demand (``on_demand_max_gpus``: marketplaces list a low
 from __future__ import annotations
 
 import math
-
 from pathlib import Path
 from typing import Any, Literal
 

@@ -140,7 +140,9 @@ class FleetPacking:
 
     def __post_init__(self) -> None:
         if len(self.workloads) < 2 or len(set(self.workloads)) != len(self.workloads):
-            raise InvalidSpecError("a packing shares one GPU between two or more distinct workloads.")
+            raise InvalidSpecError(
+                "a packing shares one GPU between two or more distinct workloads."
+            )
         if len(self.requests_per_gpu_hour) != len(self.workloads) or not all(
             r > 0 for r in self.requests_per_gpu_hour
         ):
@@ -199,7 +201,9 @@ class FleetProblem:
         known, card_names = set(names), {c.name for c in self.cards}
         for q in self.packings:
             if not set(q.workloads) <= known or q.card not in card_names:
-                raise InvalidSpecError(f"packing {q.label}: names a workload or card not in the fleet.")
+                raise InvalidSpecError(
+                    f"packing {q.label}: names a workload or card not in the fleet."
+                )
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,5 +24,5 @@ def month_factor(
     if monthly:
         return monthly[month - 1] / monthly[0]
     if growth_per_week is not None:
-        return (1.0 + growth_per_week) ** ((month - 1) * WEEKS_PER_MONTH)
-    return (1.0 + growth_per_month) ** (month - 1)
+        return float((1.0 + growth_per_week) ** ((month - 1) * WEEKS_PER_MONTH))
+    return float((1.0 + growth_per_month) ** (month - 1))
