@@ -75,3 +75,25 @@ def test_demand_from_csv(tmp_path: Path) -> None:
     workload.write_text(yaml.safe_dump(data))
     d = run_json("capacity", str(workload))
     assert d["hours"] == 72 and d["demand"]["peak_requests_per_hour"] == 1500
+
+
+@pytest.mark.parametrize(
+    ("terms", "taken"),
+    [
+        (",,", True),  # no stated terms: available now
+        ("waitlist,12,", False),  # a 12-week lead time: it cannot serve month one
+        ("in_stock,0,", True),
+    ],
+)
+def test_a_card_with_a_lead_time_cannot_serve_month_one(
+    tmp_path: Path, terms: str, taken: bool
+) -> None:
+    # A user's (fictional) offer far cheaper than any L40S in the catalog, with its terms.
+    (tmp_path / "offers.csv").write_text(
+        "provider,accelerator_id,region,term,usd_per_gpu_hour,instance_type,gpus_per_instance,"
+        "status,source,as_of,note,availability,lead_time_weeks,egress_usd_per_gb\n"
+        f"quotecloud,L40S,home,on_demand,0.05,x,1,current,a test quote,2026-10-01,,{terms}\n"
+    )
+    d = run_json("capacity", str(EXAMPLE), env={"FLOPFOLIO_CATALOG": str(tmp_path)})
+    l40s = next(a for a in d["accelerators"] if a["accelerator"] == "L40S")
+    assert (l40s["offers"]["on_demand"]["provider"] == "quotecloud") is taken

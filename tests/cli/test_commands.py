@@ -195,3 +195,14 @@ def test_help_lists_the_contract_flags(command: str, flags: list[str]) -> None:
     assert done.returncode == 0
     for flag in flags:
         assert flag in done.stdout, (command, flag)
+
+
+def test_prices_table_shows_the_offer_terms() -> None:
+    # RunPod's rows of offer_terms.csv: egress $0.05/GB, containers; availability and lead time
+    # have no sourced figure and say so.
+    done = run_cli("prices", "L40S", "--provider", "runpod")
+    assert done.returncode == 0
+    for header in ("stock", "lead wk", "egress $/GB", "delivery"):
+        assert header in done.stdout
+    row = next(line for line in done.stdout.splitlines() if "runpod" in line)
+    assert "0.05" in row and "container" in row and "unknown" in row

@@ -69,3 +69,19 @@ def test_a_fine_tune_is_a_roadmap_item(tmp_path: Path) -> None:
     )  # the same tokens as pre-training at the roadmap's MFU
     assert work["chat-lora"] < work["base-8b"]
     assert flops / 0.35 < pretrain_equivalent
+
+
+def test_a_lead_time_delays_an_offer(tmp_path: Path) -> None:
+    # The example's negotiated H100 6-month reservation, quoted with a 12-week lead time
+    # (12 x 12/52 = 2.77 months): no purchase of it may start before month 3.
+    data = yaml.safe_load(EXAMPLE.read_text())
+    data["offers"][0]["lead_time_weeks"] = 12
+    path = tmp_path / "r.yaml"
+    path.write_text(yaml.safe_dump(data))
+    d = run_json("plan", str(path))
+    neocloud = [p for p in d["purchases"] if p["offer"] == "neocloud H100 6-month"]
+    assert all(p["start_month"] >= 3 and p["offer_first_month"] == 3 for p in neocloud)
+    before = run_json("plan", str(EXAMPLE))
+    assert any(
+        p["start_month"] < 3 for p in before["purchases"] if p["offer"] == "neocloud H100 6-month"
+    )

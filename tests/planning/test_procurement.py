@@ -142,3 +142,26 @@ def test_risk_limit_binds_and_infeasibility_is_named() -> None:
     with pytest.raises(InfeasiblePlanError) as err:
         optimize(roadmap(offers=no_commitments))
     assert "availability" in str(err.value)
+
+
+def test_a_lead_time_keeps_an_offer_out_of_the_first_months() -> None:
+    # 10 reference GPUs of inference in each of 4 months; on demand at $3/h from month 0, a
+    # 1-year term at $0.90/h. Delivering from month 0 the term wins: 10 x 12 x 730 x $0.90 =
+    # $78,840 < 10 x 4 x 730 x $3 = $87,600 on demand. With a 12-week lead time (first month 3)
+    # months 0-2 must rent; the term would add a full year for month 3 alone, so all on demand.
+    acc = (Accelerator("H100", 1.0, 1.0),)
+    demand = (Scenario("base", 1.0, (10.0,) * 4),)
+
+    def plan(first: int) -> object:
+        offers = (Offer("od", "H100", 0, 3.0), Offer("1y", "H100", 12, 0.9, earliest_month=first))
+        return optimize(
+            Roadmap(4, acc, offers, (), demand, cash_usd=1e9, max_commitment_share=1.0), gap=0.0
+        )
+
+    now = plan(0)  # the term from month 0: 10 x 12 x 730 x $0.9 = $78,840 < $87,600 on demand
+    assert [(p.offer.name, p.start_month, p.gpus) for p in now.purchases] == [("1y", 0, 10)]  # type: ignore[attr-defined]
+    later = plan(3)  # it cannot start before month 3: all on demand, 10 x 4 x 730 x $3
+    assert all(p.start_month >= 3 for p in later.purchases)  # type: ignore[attr-defined]
+    assert later.expected_cost_usd == pytest.approx(10 * 4 * HOURS_PER_MONTH * 3.0)  # type: ignore[attr-defined]
+    for t in range(3):
+        assert later.on_demand_gpus["base"]["H100"][t] == pytest.approx(10.0)  # type: ignore[attr-defined]

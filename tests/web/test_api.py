@@ -191,3 +191,42 @@ def test_a_pinned_recomputation_matches_the_cli(live: LiveApp) -> None:
     assert cli["parallel"]["global_batch_tokens"] == pytest.approx(2 * 2**20, rel=0.05)
     bad = httpx.post(f"{live.url}/api/calc/train", json={**args, "recompute": "ful"}, timeout=60)
     assert bad.status_code == 422 and "recompute" in bad.text
+
+
+def test_fleet_matches_the_cli(live: LiveApp) -> None:
+    example = ROOT / "examples" / "fleet.yaml"
+    api = _post(live, "fleet", {"yaml": example.read_text()})
+    cli = run_json("fleet", str(example))
+    assert api["fleet"] == cli
+    # as JSON too, the same plan; one chart a month, stacked bars under the GPUs held
+    assert _post(live, "fleet", {"fleet": yaml.safe_load(example.read_text())})["fleet"] == cli
+    assert len(api["charts"]) == len(cli["months"])
+    chart = api["charts"][0]
+    assert chart["layout"]["barmode"] == "stack"
+    held = sum(c["gpus"] for c in cli["months"][0]["optimized"]["cards"])
+    assert chart["data"][-1]["y"] == [held] * 24
+    shipped = httpx.get(f"{live.url}/static/fleet-example.yaml", timeout=30).text
+    assert shipped == example.read_text()
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "named"),
+    [
+        ("model: llama-3.1-70b", "model: llama-9.9b", 404),  # unknown model
+        (
+            "slo: {ttft_ms: 2000, tpot_ms: 60}",
+            "slo: {ttft_ms: 1, tpot_ms: 1}",
+            409,
+        ),  # impossible SLO
+        ("months: 4 ", "months: four ", 422),  # a bad field type
+    ],
+)
+def test_fleet_bad_yaml_is_a_json_4xx_naming_the_field(
+    live: LiveApp, change: str, status: str, named: int
+) -> None:
+    text = (ROOT / "examples" / "fleet.yaml").read_text().replace(change, status, 1)
+    response = httpx.post(f"{live.url}/api/calc/fleet", json={"yaml": text}, timeout=120)
+    assert response.status_code == named, response.text
+    detail = response.json()["detail"]
+    expected = {404: "workloads[0] (chat).model", 409: "workloads[0] (chat).slo", 422: "months"}
+    assert expected[named] in detail

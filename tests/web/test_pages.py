@@ -33,7 +33,8 @@ def _chart_drawn(page: Any, chart_id: str) -> None:
 def test_every_page_has_a_title_and_navigation(page: Any, live: LiveApp) -> None:
     for path, title in [("/", "Plan, price and pool AI compute"), ("/train", "Training estimate"),
                         ("/serve", "Serving capacity"), ("/compare", "Compare accelerators and offers"),
-                        ("/plan", "Procurement plan"), ("/pool", "Pool dashboard")]:  # fmt: skip
+                        ("/plan", "Procurement plan"), ("/fleet", "Serving fleet"),
+                        ("/pool", "Pool dashboard")]:  # fmt: skip
         _open(page, live, path)
         assert page.title() == f"{title} — flopfolio"
         assert page.locator("h1").inner_text() == title
@@ -168,6 +169,41 @@ def test_plan_page_matches_the_cli(page: Any, live: LiveApp) -> None:
     page.get_by_role("button", name="Optimise the plan").click()
     page.locator("#error").wait_for(state="visible")
     assert "horizon_month" in page.locator("#error").inner_text()
+
+
+def test_fleet_page_matches_the_cli(page: Any, live: LiveApp) -> None:
+    example = ROOT / "examples" / "fleet.yaml"
+    _open(page, live, "/fleet")
+    assert page.get_by_label("Fleet YAML").input_value() == example.read_text()
+    page.get_by_role("button", name="Place the fleet").click()
+    _chart_drawn(page, "fleet-chart")
+    cli = run_json("fleet", str(example))
+    month = cli["months"][0]
+    assert _value(page, "usd-month") == month["optimized"]["usd_per_month"]
+    assert _value(page, "usd-hour") == month["optimized"]["usd_per_hour"]
+    assert _value(page, "naive-month") == month["naive"]["usd_per_month"]
+    assert _value(page, "usd-month") < _value(page, "naive-month")
+    rows = page.locator("#cards tbody tr")
+    assert rows.count() == len(month["optimized"]["cards"])
+    first = month["optimized"]["cards"][0]
+    assert rows.first.locator("td").nth(4).inner_text() == f"{100 * first['utilization']:.1f}%"
+    assert page.locator("#shared li").count() == len(month["optimized"]["shared_gpus"])
+    # the chart: one bar trace per placement and shared GPU, and the GPUs held
+    traces = page.evaluate("document.getElementById('fleet-chart').data.length")
+    assert (
+        traces == len(month["optimized"]["placement"]) + len(month["optimized"]["shared_gpus"]) + 1
+    )
+    # another month from the selector
+    page.get_by_label("Month").select_option("3")
+    page.wait_for_function(
+        f"document.getElementById('usd-month').dataset.value === '{cli['months'][3]['optimized']['usd_per_month']}'"
+    )
+    # an unknown model is reported in place, naming the field
+    page.get_by_label("Fleet YAML").fill(example.read_text().replace("llama-3.1-70b", "llama-9.9b"))
+    page.get_by_role("button", name="Place the fleet").click()
+    page.locator("#error").wait_for(state="visible")
+    assert "workloads[0] (chat).model" in page.locator("#error").inner_text()
+    assert page.locator("#results").is_hidden()
 
 
 def _sign_in(page: Any, live: LiveApp, key: str) -> None:

@@ -8,7 +8,8 @@ catalog's cheapest current offer of that term, or a price you give). For every (
 pair the serving model (:mod:`flopfolio.perf.inference`, :mod:`flopfolio.workload.images`) sizes
 one replica under the SLO; the optimizer (:mod:`flopfolio.planning.fleet`) places them.
 
-Month by month (``months``, demand growing ``growth_per_month``), a card whose offer has a lead
+Month by month (``months``; demand growing ``growth_per_month``, or per workload a ``monthly``
+curve of mean requests per hour or a ``growth_per_week``: :mod:`flopfolio.planning.fleet_months`), a card whose offer has a lead
 time or a waitlist is left out of the months before it arrives (lead weeks × 12/52 months).
 Egress is priced per workload from ``egress_mb_per_request`` and the offer's egress price.
 """
@@ -22,6 +23,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from flopfolio.api.estimates import estimate_serving
+from flopfolio.api.fleet_packing import fleet_packings
 from flopfolio.api.yaml_input import parse_model, read_yaml
 from flopfolio.catalog.catalog import Catalog, load_catalog
 from flopfolio.catalog.image_models import find_image_model, load_image_models
@@ -45,6 +47,7 @@ from flopfolio.planning.fleet import (
     naive_plan,
     optimize_fleet,
 )
+from flopfolio.planning.fleet_months import month_factor
 from flopfolio.planning.fleet_report import pack_nodes, spike_response
 from flopfolio.specs.precision import Precision
 from flopfolio.workload.images import estimate_image_serving
@@ -68,6 +71,8 @@ class DemandIn(_Strict):
     peak_to_mean: float = Field(default=2.0, ge=1, lt=24)
     peak_hour: int = Field(default=14, ge=0, le=23)
     hourly: list[float] | None = None  # 24 measured values instead of the synthetic day
+    monthly: list[float] | None = None  # mean requests per hour in month 1, 2, … (a curve)
+    growth_per_week: float | None = Field(default=None, ge=0, le=10)  # e.g. 0.5 = 50%/week
 
 
 class BatchIn(_Strict):
@@ -110,6 +115,8 @@ class FleetIn(_Strict):
     growth_per_month: float = Field(default=0.0, ge=0, le=10)
     spike_multiplier: float = Field(default=10.0, ge=1)
     gap: float = Field(default=0.01, gt=0, lt=1)
+    time_limit_s: float = Field(default=10.0, gt=0, le=600)
+    share_gpus: bool = True  # let two latency models share one GPU's memory where they fit
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +126,7 @@ class PairEstimate:
     gpus_per_replica: int
     requests_per_replica_hour: float
     latency: dict[str, float]  # what one replica achieves: ttft_ms, tpot_ms or seconds_per_image
+    batch: int = 1  # the batch one replica runs under the SLO (language models)
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +219,36 @@ def _resolve_card(cat: Catalog, i: int, c: CardIn) -> ResolvedCard:
     return ResolvedCard(card, acc.id, offer, terms, egress is not None)
 
 
+def _check_months(i: int, w: WorkloadIn, months: int) -> None:
+    d = w.demand
+    if d is None or d.monthly is None:
+        return
+    where = f"{_where(i, w)}.demand.monthly"
+    if d.growth_per_week is not None:
+        raise InvalidSpecError(
+            f"{_where(i, w)}.demand: give monthly: (a curve) or growth_per_week:, not both. "
+            f"To fix: see {EXAMPLE}."
+        )
+    if d.mean_requests_per_hour is not None:
+        raise InvalidSpecError(
+            f"{where}: the curve's first month is the mean; drop mean_requests_per_hour. "
+            f"To fix: see {EXAMPLE}."
+        )
+    if len(d.monthly) < months or any(not x > 0 for x in d.monthly):
+        raise InvalidSpecError(
+            f"{where}: needs {months} positive values (months: {months}), got {d.monthly}. "
+            f"To fix: give one mean requests-per-hour per month planned."
+        )
+
+
+def _factor(spec: FleetIn, w: WorkloadIn, month: int) -> float:
+    d = w.demand
+    return month_factor(
+        month, growth_per_month=spec.growth_per_month,
+        growth_per_week=d.growth_per_week if d else None, monthly=d.monthly if d else None,
+    )  # fmt: skip
+
+
 def _demand(i: int, w: WorkloadIn) -> tuple[float, ...]:
     if w.demand is None:
         raise InvalidSpecError(
@@ -223,13 +261,19 @@ def _demand(i: int, w: WorkloadIn) -> tuple[float, ...]:
                 f"{_where(i, w)}.demand.hourly: needs 24 values of zero or more, one per clock hour. "
                 f"To fix: see {EXAMPLE}."
             )
-        return tuple(float(d) for d in w.demand.hourly)
-    if w.demand.mean_requests_per_hour is None:
+        hourly = tuple(float(d) for d in w.demand.hourly)
+        if w.demand.monthly and sum(hourly) > 0:  # the day's shape at month 1's mean
+            scale = w.demand.monthly[0] * 24 / sum(hourly)
+            hourly = tuple(d * scale for d in hourly)
+        return hourly
+    mean = w.demand.mean_requests_per_hour or (w.demand.monthly[0] if w.demand.monthly else None)
+    if mean is None:
         raise InvalidSpecError(
-            f"{_where(i, w)}.demand: needs mean_requests_per_hour or hourly. To fix: see {EXAMPLE}."
+            f"{_where(i, w)}.demand: needs mean_requests_per_hour, monthly or hourly. "
+            f"To fix: see {EXAMPLE}."
         )
     day = synthetic_demand(
-        w.demand.mean_requests_per_hour, hours=24, peak_to_mean=w.demand.peak_to_mean,
+        mean, hours=24, peak_to_mean=w.demand.peak_to_mean,
         weekend_factor=1.0, peak_hour=w.demand.peak_hour,
     )  # fmt: skip
     return tuple(float(x) for x in day.requests_per_hour)
@@ -275,7 +319,7 @@ def _pair(cat: Catalog, i: int, w: WorkloadIn, rc: ResolvedCard) -> PairEstimate
     rate = llm.central.output_tokens_per_s * 3600.0 / w.output_tokens
     return PairEstimate(
         w.name, rc.card.name, llm.gpus, rate,
-        {"ttft_ms": llm.central.ttft_s * 1e3, "tpot_ms": llm.central.tpot_s * 1e3},
+        {"ttft_ms": llm.central.ttft_s * 1e3, "tpot_ms": llm.central.tpot_s * 1e3}, llm.batch,
     )  # fmt: skip
 
 
@@ -329,6 +373,7 @@ def plan_fleet(spec: FleetIn, *, catalog: Catalog | None = None) -> FleetResult:
     cat = catalog or load_catalog()
     for i, w in enumerate(spec.workloads):
         _check_workload(cat, i, w)
+        _check_months(i, w, spec.months)
     names = [w.name for w in spec.workloads]
     if len(set(names)) != len(names):
         raise InvalidSpecError("workloads: names must be unique. To fix: rename the duplicates.")
@@ -356,12 +401,14 @@ def plan_fleet(spec: FleetIn, *, catalog: Catalog | None = None) -> FleetResult:
             base.append(FleetWorkload(w.name, (), w.batch.requests, w.batch.deadline_hour, egress))
         else:
             base.append(FleetWorkload(w.name, _demand(i, w), egress_gb_per_request=egress))
+    packings = fleet_packings(cat, spec.workloads, cards, pairs) if spec.share_gpus else []
     months = []
     for m in range(1, spec.months + 1):
-        growth = (1.0 + spec.growth_per_month) ** (m - 1)
         ready = [rc for rc in cards if rc.terms.months_until_available() <= m - 1]
         blocked = [(rc.card.name, _blocked_reason(rc.terms)) for rc in cards if rc not in ready]
-        workloads = tuple(_grown(w, growth) for w in base)
+        workloads = tuple(
+            _grown(w, _factor(spec, w_in, m)) for w, w_in in zip(base, spec.workloads, strict=True)
+        )
         rates = tuple(
             FleetRate(p.workload, p.card, p.gpus_per_replica, p.requests_per_replica_hour)
             for p in pairs if any(rc.card.name == p.card for rc in ready)
@@ -372,12 +419,11 @@ def plan_fleet(spec: FleetIn, *, catalog: Catalog | None = None) -> FleetResult:
                     f"{_where(i, w)}: in month {m} no available card can serve it "
                     f"({'; '.join(f'{c}: {r}' for c, r in blocked)}). To fix: add a card in stock."
                 )
-        problem = FleetProblem(workloads, tuple(rc.card for rc in ready), rates)
-        months.append(
-            MonthPlan(
-                m, problem, optimize_fleet(problem, gap=spec.gap), naive_plan(problem), blocked
-            )
-        )
+        ready_names = {rc.card.name for rc in ready}
+        shared = tuple(q for q in packings if q.card in ready_names)
+        problem = FleetProblem(workloads, tuple(rc.card for rc in ready), rates, packings=shared)
+        optimized = optimize_fleet(problem, gap=spec.gap, time_limit=spec.time_limit_s)
+        months.append(MonthPlan(m, problem, optimized, naive_plan(problem), blocked))
     return FleetResult(spec, cards, pairs, skipped, months, api)
 
 

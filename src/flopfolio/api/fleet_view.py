@@ -39,8 +39,19 @@ def _plan_dict(plan: FleetPlan, month: MonthPlan) -> dict[str, Any]:
             }
             for a in plan.assignments
         ],
+        "shared_gpus": [
+            {
+                "workloads": list(sg.workloads),
+                "card": sg.card,
+                "gpus_peak": max(sg.gpus),
+                "gpus_by_hour": list(sg.gpus),
+            }
+            for sg in plan.shared
+        ],
         "binding": list(plan.binding),
         "mip_gap": plan.mip_gap,
+        "lower_bound_usd_per_month": plan.lower_bound_usd_per_month,
+        "solver_status": plan.status,
     }
 
 
@@ -51,11 +62,30 @@ def _month_dict(result: FleetResult, month: MonthPlan) -> dict[str, Any]:
     saving = naive.usd_per_month - opt.usd_per_month
     return {
         "month": month.month,
+        "demand": [
+            {
+                "workload": w.name,
+                "requests_per_day": w.batch_requests
+                if w.is_batch
+                else sum(w.demand_per_hour) * month.problem.period_hours,
+                "peak_requests_per_hour": None if w.is_batch else max(w.demand_per_hour),
+            }
+            for w in month.problem.workloads
+        ],
         "optimized": _plan_dict(opt, month),
         "naive": _plan_dict(naive, month),
         "saving_usd_per_month": saving,
         "saving_share": saving / naive.usd_per_month if naive.usd_per_month else 0.0,
         "blocked_cards": [{"card": c, "reason": r} for c, r in month.blocked],
+        "sharing_options": [
+            {
+                "workloads": list(q.workloads),
+                "card": q.card,
+                "requests_per_gpu_hour": list(q.requests_per_gpu_hour),
+                "time_share": list(q.time_share),
+            }
+            for q in month.problem.packings
+        ],
         "shared_nodes": [
             {
                 "card": n.card,

@@ -14,6 +14,7 @@ many GPUs it can rent on demand (``on_demand_max_gpus``: marketplaces list a low
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any, Literal
 
@@ -73,6 +74,7 @@ class OfferIn(_Strict):
     term_months: int = 0
     usd_per_gpu_hour: float
     max_gpus: float | None = None
+    lead_time_weeks: float | None = Field(default=None, ge=0)  # weeks until it can deliver
 
 
 class RoadmapIn(_Strict):
@@ -93,12 +95,21 @@ def load_roadmap(path: Path | str) -> RoadmapIn:
     return load_model(RoadmapIn, path, "examples/roadmap.yaml")
 
 
+def _first_month(months_until_available: float) -> int | None:
+    """The first month (0-based) an offer can deliver: a 12-week lead time (2.77 months) is month
+    3; ``None`` for a waitlist with no date."""
+    if months_until_available == float("inf"):
+        return None
+    return math.ceil(months_until_available - 1e-9)
+
+
 def _catalog_offers(catalog: Catalog, acc_id: str, on_demand_cap: float | None) -> list[Offer]:
     current = [
         o
         for o in catalog.offers
         if o.accelerator_id == acc_id and o.status == "current" and o.term != "spot"
-    ]
+        and _first_month(o.terms.months_until_available()) is not None
+    ]  # fmt: skip
     best: dict[int, Any] = {}
     for o in current:
         months = o.commitment_months
@@ -111,6 +122,7 @@ def _catalog_offers(catalog: Catalog, acc_id: str, on_demand_cap: float | None) 
             months,
             o.usd_per_gpu_hour,
             None if months else on_demand_cap,
+            _first_month(o.terms.months_until_available()) or 0,
         )
         for months, o in sorted(best.items())
     ]
@@ -141,6 +153,7 @@ def build_roadmap(spec: RoadmapIn, catalog: Catalog) -> tuple[Roadmap, dict[str,
                 o.term_months,
                 o.usd_per_gpu_hour,
                 o.max_gpus,
+                _first_month(o.lead_time_weeks * 12.0 / 52.0) or 0 if o.lead_time_weeks else 0,
             )
         )
     runs, flops_by_run = [], {}
@@ -221,6 +234,7 @@ def plan_dict(plan: Plan, roadmap: Roadmap, assumptions: dict[str, Any]) -> dict
                 "accelerator": p.offer.accelerator,
                 "term_months": p.offer.term_months,
                 "start_month": p.start_month,
+                "offer_first_month": p.offer.earliest_month,
                 "gpus": p.gpus,
                 "usd_per_gpu_hour": p.offer.usd_per_gpu_hour,
                 "cost_usd": p.cost_usd,

@@ -155,3 +155,36 @@ def pool_use_figure(use: list[dict[str, Any]]) -> Any:
     fig.update_xaxes(title_text="month")
     fig.update_yaxes(title_text="GPU-hours")
     return fig
+
+
+def fleet_figure(month: dict[str, Any]) -> Any:
+    """One month of a fleet plan: GPUs busy each hour, stacked by workload and card (batch jobs
+    hatched, filling the troughs; shared GPUs as their own layer), under the GPUs held."""
+    import plotly.graph_objects as go
+
+    plan = month["optimized"]
+    hours = len(plan["cards"][0]["busy_gpus_by_hour"]) if plan["cards"] else 24
+    x = [f"{t:02d}:00" for t in range(hours)]
+    batch = {d["workload"] for d in month["demand"] if d["peak_requests_per_hour"] is None}
+    fig = go.Figure()
+    for a in plan["placement"]:
+        gpus = [r * a["gpus_per_replica"] for r in a["replicas_by_hour"]]
+        is_batch = a["workload"] in batch
+        fig.add_bar(
+            x=x, y=gpus, name=f"{'batch: ' if is_batch else ''}{a['workload']} on {a['card']}",
+            marker_pattern_shape="/" if is_batch else "",
+            hovertemplate="%{x}: %{y:.2f} GPUs<extra>%{fullData.name}</extra>",
+        )  # fmt: skip
+    for g in plan["shared_gpus"]:
+        fig.add_bar(x=x, y=g["gpus_by_hour"], name=f"shared: {' + '.join(g['workloads'])} on {g['card']}",
+                    marker_pattern_shape="x")  # fmt: skip
+    held = sum(c["gpus"] for c in plan["cards"])
+    fig.add_scatter(x=x, y=[held] * hours, name=f"GPUs held ({held})", mode="lines",
+                    line={"color": "#000", "width": 2, "dash": "dash"})  # fmt: skip
+    fig.update_layout(
+        **{**LAYOUT, "height": 480}, barmode="stack",
+        title=f"Month {month['month']}: GPUs busy by hour, stacked by workload and card",
+    )  # fmt: skip
+    fig.update_xaxes(title_text="hour of the day")
+    fig.update_yaxes(title_text="GPUs")
+    return fig

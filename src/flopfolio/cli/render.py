@@ -155,12 +155,20 @@ def render_gpus(payload: dict[str, Any]) -> None:
 def render_prices(payload: dict[str, Any]) -> None:
     rows = payload["offers"]
     table = Table(title=f"Offers ({len(rows)}), cheapest first", title_justify="left")
-    for column in ("accelerator", "provider", "region", "term", "$/GPU-h", "instance", "as of"):
-        table.add_column(column, justify="right" if column == "$/GPU-h" else "left")
+    columns = ("accelerator", "provider", "region", "term", "$/GPU-h", "instance", "as of",
+               "stock", "lead wk", "egress $/GB", "delivery")  # fmt: skip
+    for column in columns:  # stock: in_stock / waitlist / unknown; lead wk: weeks until delivery
+        table.add_column(
+            column, justify="right" if column in ("$/GPU-h", "lead wk", "egress $/GB") else "left",
+            no_wrap=column in ("stock", "lead wk", "egress $/GB", "delivery"),
+        )  # fmt: skip
     for r in rows:
+        lead, egress = r.get("lead_time_weeks"), r.get("egress_usd_per_gb")
         table.add_row(
             r["accelerator_id"], r["provider"], r["region"], r["term"], f"{r['usd_per_gpu_hour']:.2f}",
             r["instance_type"], r["as_of"] + (" (hist.)" if r["status"] == "historical" else ""),
+            r.get("availability") or "unknown", "unknown" if lead is None else f"{lead:g}",
+            "unknown" if egress is None else f"{egress:.2f}", r.get("delivery") or "unknown",
         )  # fmt: skip
     console.print(table)
 

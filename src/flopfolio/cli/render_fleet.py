@@ -36,6 +36,15 @@ def _month(m: dict[str, Any]) -> None:
         place.add_row(a["workload"], a["card"], str(a["gpus_per_replica"]),
                       f"{a['replicas_min']:.4g}-{a['replicas_peak']:.4g}")  # fmt: skip
     console.print(place)
+    console.print(
+        f"  solver: {opt['solver_status']}, proven within {opt['mip_gap']:.2%} of optimal "
+        f"(no plan costs less than ${opt['lower_bound_usd_per_month']:,.0f}/month)"
+    )
+    for g in opt["shared_gpus"]:
+        console.print(
+            f"  share one GPU of {g['card']} (weights resident): {' + '.join(g['workloads'])}, "
+            f"up to {g['gpus_peak']:.0f} such GPUs"
+        )
     for b in opt["binding"]:
         console.print(f"  binding: {b}")
     for n in m["shared_nodes"]:

@@ -27,6 +27,22 @@ subject to
   demand    ``Σ_j s_{i,j,t} = d_{i,t}``                                  ∀ i,t
   batch     ``Σ_{j, t ≤ D_b} h_t·r_{bj}·y_{b,j,t} ≥ W_b``                ∀ b
 
+GPU sharing (packings ``q``): a packing is a set of latency workloads whose weights fit side by side
+on one GPU of card ``j_q`` with every member's SLO met while they take turns (sized upstream,
+:mod:`flopfolio.api.fleet_packing`); one such GPU serves ``ρ_{i,q}`` requests per hour of each
+member ``i``. Integer ``z_{q,t}`` counts those GPUs in period ``t``: it adds ``z_{q,t}`` to card
+``j_q``'s capacity row and ``ρ_{i,q}·z_{q,t}`` to each member's demand (and egress) rows.
+
+Tightening (exact: no integer plan is cut off). ``k_{i,j,t} ≤ ⌈d_{i,t}/r_{ij}⌉`` (more replicas on
+one card than cover the hour alone are never needed), no variable for an hour without demand, and
+for every distinct replica rate ``R`` of workload ``i`` the Chvátal–Gomory rounding of its demand
+row, ``Σ_j ⌈r_{ij}/R⌉·k_{i,j,t} + Σ_q ⌈ρ_{i,q}/R⌉·z_{q,t} ≥ ⌈d_{i,t}/R⌉`` (e.g. "at least one
+replica in every hour with demand", which the LP relaxation otherwise spreads as fractions).
+
+HiGHS stops at ``mip_rel_gap`` (default 1%) or at ``time_limit`` (default 10 s), whichever comes
+first; the plan carries the proven lower bound and gap, so a plan stopped by the clock says how far
+from optimal it can at most be.
+
 Replicas move between models from one hour to the next on the GPUs held (a weight load an hour,
 not per request), so models whose peaks differ share one pool of cards. The naive plan it is
 compared with (:func:`naive_plan`) gives each workload its own cheapest card that meets its SLO,
@@ -44,6 +60,7 @@ from flopfolio.errors import InfeasiblePlanError, InvalidSpecError
 
 HOURS_PER_MONTH = 730.0
 DEFAULT_GAP = 0.01  # within 1% of optimal, as the procurement MILP
+DEFAULT_TIME_LIMIT_S = 10.0  # then the best plan found, with its proven gap
 _TOL = 1e-6
 
 
@@ -111,11 +128,43 @@ class FleetRate:
 
 
 @dataclass(frozen=True, slots=True)
+class FleetPacking:
+    """Latency workloads that share one GPU of ``card`` (weights resident together, SLOs met while
+    they take turns): one such GPU serves ``requests_per_gpu_hour[i]`` of ``workloads[i]``;
+    ``time_share[i]`` is the share of the GPU's time that member's steps take."""
+
+    workloads: tuple[str, ...]
+    card: str
+    requests_per_gpu_hour: tuple[float, ...]
+    time_share: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.workloads) < 2 or len(set(self.workloads)) != len(self.workloads):
+            raise InvalidSpecError(
+                "a packing shares one GPU between two or more distinct workloads."
+            )
+        if len(self.requests_per_gpu_hour) != len(self.workloads) or not all(
+            r > 0 for r in self.requests_per_gpu_hour
+        ):
+            raise InvalidSpecError(f"packing {self.label}: every member needs a positive rate.")
+        if len(self.time_share) != len(self.workloads) or sum(self.time_share) > 1 + 1e-9:
+            raise InvalidSpecError(f"packing {self.label}: time shares must add up to at most 1.")
+
+    @property
+    def label(self) -> str:
+        return " + ".join(self.workloads) + f" on {self.card}"
+
+    def rate(self, workload: str) -> float:
+        return self.requests_per_gpu_hour[self.workloads.index(workload)]
+
+
+@dataclass(frozen=True, slots=True)
 class FleetProblem:
     workloads: tuple[FleetWorkload, ...]
     cards: tuple[FleetCard, ...]
     rates: tuple[FleetRate, ...]
     period_hours: float = 1.0
+    packings: tuple[FleetPacking, ...] = ()
 
     @property
     def periods(self) -> int:
@@ -143,9 +192,17 @@ class FleetProblem:
                 raise InfeasiblePlanError(
                     f"workload {w.name}: no card can serve it within its SLO."
                 )
+            if w.is_batch and any(w.name in q.workloads for q in self.packings):
+                raise InvalidSpecError(f"workload {w.name}: a batch job is not packed with others.")
             if w.is_batch and not 0 <= (w.deadline_period or 0) < self.periods:
                 raise InvalidSpecError(
                     f"workload {w.name}: deadline period {w.deadline_period} is outside 0…{self.periods - 1}."
+                )
+        known, card_names = set(names), {c.name for c in self.cards}
+        for q in self.packings:
+            if not set(q.workloads) <= known or q.card not in card_names:
+                raise InvalidSpecError(
+                    f"packing {q.label}: names a workload or card not in the fleet."
                 )
 
 
@@ -160,6 +217,15 @@ class Assignment:
 
 
 @dataclass(frozen=True, slots=True)
+class SharedGpus:
+    """GPUs of one card shared by a packing's workloads, period by period."""
+
+    workloads: tuple[str, ...]
+    card: str
+    gpus: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class FleetPlan:
     held_gpus: dict[str, int]  # card → GPUs held
     assignments: tuple[Assignment, ...]
@@ -169,6 +235,10 @@ class FleetPlan:
     used_gpus: dict[str, tuple[float, ...]]  # card → GPUs with a replica on them, each period
     binding: tuple[str, ...]
     mip_gap: float
+    shared: tuple[SharedGpus, ...] = ()
+    lower_bound_usd_per_month: float = 0.0  # proven: no plan costs less
+    status: str = "optimal"  # "optimal" (within the gap asked) or "time_limit"
+    solve_seconds: float = 0.0
 
     @property
     def usd_per_month(self) -> float:
@@ -229,6 +299,7 @@ def naive_plan(problem: FleetProblem) -> FleetPlan:
         egress_usd_per_month=egress,
         utilization={c: sum(load[c]) / (n * problem.periods) if n else 0.0 for c, n in held.items()},
         used_gpus={c: (float(n),) * problem.periods for c, n in held.items()}, binding=(), mip_gap=0.0,
+        status="naive",
     )  # fmt: skip
 
 
@@ -236,20 +307,28 @@ def naive_plan(problem: FleetProblem) -> FleetPlan:
 class _Model:
     cost: list[float]
     integer: list[int]
+    upper: list[float]
     rows: list[tuple[list[tuple[int, float]], float, float]]
     n: dict[str, int]
     k: dict[tuple[str, str, int], int]
     s: dict[tuple[str, str, int], int]
     y: dict[tuple[str, str, int], int]
+    z: dict[tuple[int, int], int]  # (packing index, period) → column
 
-    def var(self, cost: float, integer: bool) -> int:
+    def var(self, cost: float, integer: bool, upper: float = math.inf) -> int:
         self.cost.append(cost)
         self.integer.append(1 if integer else 0)
+        self.upper.append(upper)
         return len(self.cost) - 1
 
 
+def _ceil(x: float) -> int:
+    return math.ceil(x - _TOL)
+
+
 def _build(problem: FleetProblem) -> _Model:
-    m = _Model([], [], [], {}, {}, {}, {})
+    """The program of the module docstring, tightened as it says."""
+    m = _Model([], [], [], [], {}, {}, {}, {}, {})
     cards = {c.name: c for c in problem.cards}
     c_month, h = problem.cycles_per_month, problem.period_hours
     for option in problem.cards:
@@ -257,32 +336,53 @@ def _build(problem: FleetProblem) -> _Model:
     on_card: dict[tuple[str, int], list[tuple[int, float]]] = {}
     for w in problem.workloads:
         pairs = [r for r in problem.rates if r.workload == w.name]
+        egress = {
+            c: c_month * h * cards[c].egress_usd_per_gb * w.egress_gb_per_request for c in cards
+        }
         if w.is_batch:
             work = []
             for r in pairs:
-                egress = c_month * h * cards[r.card].egress_usd_per_gb * w.egress_gb_per_request
                 for t in range((w.deadline_period or 0) + 1):
-                    col = m.var(egress * r.requests_per_replica_hour, False)
+                    col = m.var(egress[r.card] * r.requests_per_replica_hour, False)
                     m.y[w.name, r.card, t] = col
                     on_card.setdefault((r.card, t), []).append((col, r.gpus_per_replica))
                     work.append((col, h * r.requests_per_replica_hour))
             m.rows.append((work, w.batch_requests, math.inf))
             continue
+        shared = [(qi, q) for qi, q in enumerate(problem.packings) if w.name in q.workloads]
         for t, demand in enumerate(w.demand_per_hour):
-            served = []
+            if demand <= _TOL:
+                continue
+            # (column, requests per hour it serves, card) for every way to serve this hour
+            serve: list[tuple[int, float, str]] = []
             for r in pairs:
-                k = m.var(0.0, True)
+                k = m.var(0.0, True, _ceil(demand / r.requests_per_replica_hour))
                 m.k[w.name, r.card, t] = k
                 on_card.setdefault((r.card, t), []).append((k, r.gpus_per_replica))
-                egress = c_month * h * cards[r.card].egress_usd_per_gb * w.egress_gb_per_request
-                if egress <= 0:  # no per-request bill: the replicas' capacity covers demand
-                    served.append((k, r.requests_per_replica_hour))
+                serve.append((k, r.requests_per_replica_hour, r.card))
+            for qi, q in shared:
+                if (qi, t) not in m.z:
+                    m.z[qi, t] = m.var(0.0, True)
+                    on_card.setdefault((q.card, t), []).append((m.z[qi, t], 1.0))
+                serve.append((m.z[qi, t], q.rate(w.name), q.card))
+            served: list[tuple[int, float]] = []
+            by_card: dict[str, list[tuple[int, float]]] = {}
+            for col, rate, card in serve:
+                by_card.setdefault(card, []).append((col, rate))
+            for card, entries in by_card.items():
+                if egress[card] <= 0:  # no per-request bill: the capacity covers demand directly
+                    served += entries
                     continue
-                s = m.var(egress, False)
-                m.s[w.name, r.card, t] = s
-                m.rows.append(([(s, 1.0), (k, -r.requests_per_replica_hour)], -math.inf, 0.0))
-                served.append((s, 1.0))
+                s_col = m.var(egress[card], False)
+                m.s[w.name, card, t] = s_col
+                m.rows.append(([(s_col, 1.0), *((c, -r) for c, r in entries)], -math.inf, 0.0))
+                served.append((s_col, 1.0))
             m.rows.append((served, demand, math.inf))
+            for rate in sorted({rate for _, rate, _ in serve}):  # Chvátal–Gomory roundings
+                m.rows.append(
+                    ([(col, float(_ceil(r / rate))) for col, r, _ in serve], _ceil(demand / rate),
+                     math.inf)
+                )  # fmt: skip
     for (card, _t), entries in on_card.items():
         m.rows.append(([*entries, (m.n[card], -1.0)], -math.inf, 0.0))
     return m
@@ -306,7 +406,7 @@ def _solve(m: _Model, gap: float, time_limit: float) -> Any:
         c=np.array(m.cost),
         constraints=[LinearConstraint(matrix, np.array(lower), np.array(upper))],
         integrality=np.array(m.integer),
-        bounds=Bounds(np.zeros(len(m.cost)), np.full(len(m.cost), np.inf)),
+        bounds=Bounds(np.zeros(len(m.cost)), np.array(m.upper)),
         options={"mip_rel_gap": gap, "time_limit": time_limit, "disp": False},
     )
 
@@ -336,18 +436,51 @@ def _binding(problem: FleetProblem, plan_used: dict[str, list[float]], held: dic
     return out
 
 
+def _load(problem: FleetProblem, assignments: Sequence[Assignment],
+          shared: Sequence[SharedGpus], held: dict[str, int]) -> dict[str, float]:  # fmt: skip
+    """GPU-periods of requests actually served: each hour's demand split over the workload's
+    capacity (own replicas and shared GPUs) in proportion; a shared GPU is busy for each member's
+    time share times the part of that member's capacity the demand fills."""
+    load = {c: 0.0 for c in held}
+    packings = {(q.workloads, q.card): q for q in problem.packings}
+    for w in problem.workloads:
+        if w.is_batch:
+            continue
+        for t, demand in enumerate(w.demand_per_hour):
+            caps: list[tuple[str, float, float]] = []  # card, capacity, GPU-periods if full
+            for a in assignments:
+                if a.workload == w.name and a.replicas[t] > 0:
+                    r = problem.rate(w.name, a.card)
+                    rate = r.requests_per_replica_hour if r else 0.0
+                    caps.append((a.card, a.replicas[t] * rate, a.replicas[t] * a.gpus_per_replica))
+            for sg in shared:
+                if w.name in sg.workloads and sg.gpus[t] > 0:
+                    q = packings[sg.workloads, sg.card]
+                    share = q.time_share[q.workloads.index(w.name)]
+                    caps.append((sg.card, sg.gpus[t] * q.rate(w.name), sg.gpus[t] * share))
+            total = sum(c for _, c, _ in caps)
+            for card, _cap, busy in caps:
+                if total > 0:
+                    load[card] += min(1.0, demand / total) * busy
+    return load
+
+
 def optimize_fleet(
-    problem: FleetProblem, *, gap: float = DEFAULT_GAP, time_limit: float = 60.0
+    problem: FleetProblem, *, gap: float = DEFAULT_GAP, time_limit: float = DEFAULT_TIME_LIMIT_S
 ) -> FleetPlan:
     """Solve the fleet problem; raise :class:`InfeasiblePlanError` when the solver finds no plan."""
+    import time
+
     import numpy as np
 
+    start = time.perf_counter()
     m = _build(problem)
     result = _solve(m, gap, time_limit)
+    seconds = time.perf_counter() - start
     if result.x is None:
         raise InfeasiblePlanError(
             f"The fleet solver stopped without a plan ({result.message}). To fix: allow more time "
-            "or fewer card types."
+            "(time_limit) or list fewer card types."
         )
     xs = np.round(result.x, 9)
     cards = {c.name: c for c in problem.cards}
@@ -370,28 +503,31 @@ def optimize_fleet(
                 assignments.append(Assignment(w.name, card, reps, r.gpus_per_replica))
                 for t, x in enumerate(reps):
                     used[card][t] += x * r.gpus_per_replica
+    shared = []
+    for qi, q in enumerate(problem.packings):
+        gpus = tuple(
+            float(round(xs[m.z[qi, t]])) if (qi, t) in m.z else 0.0 for t in range(problem.periods)
+        )
+        if max(gpus, default=0.0) > _TOL:
+            shared.append(SharedGpus(q.workloads, q.card, gpus))
+            for t, x in enumerate(gpus):
+                used[q.card][t] += x
     gpu_cost = sum(HOURS_PER_MONTH * cards[c].usd_per_gpu_hour * n for c, n in held.items())
-    # GPU-periods of requests actually served: each hour's demand split over the workload's
-    # replicas in proportion to their capacity (batch: its replica-periods, all busy).
-    load = {c: 0.0 for c in held}
-    for w in problem.workloads:
-        for t, demand in enumerate(w.demand_per_hour):
-            caps = [(a, a.replicas[t] * problem.rate(w.name, a.card).requests_per_replica_hour)  # type: ignore[union-attr]
-                    for a in assignments if a.workload == w.name]  # fmt: skip
-            total = sum(c for _, c in caps)
-            for a, _cap in caps:
-                if total > 0:  # busy replicas: the share of capacity the demand fills
-                    load[a.card] += min(1.0, demand / total) * a.replicas[t] * a.gpus_per_replica
+    load = _load(problem, assignments, shared, held)
     for (name, card, _t), col in m.y.items():
         r = problem.rate(name, card)
         if card in held and r is not None:
             load[card] += float(xs[col]) * r.gpus_per_replica
     utilization = {c: load[c] / (n * problem.periods) for c, n in held.items()}
+    objective = float(result.fun)
+    bound = float(getattr(result, "mip_dual_bound", objective) or objective)
+    proven_gap = max(0.0, (objective - bound) / objective) if objective > 0 else 0.0
     return FleetPlan(
         held_gpus=held, assignments=tuple(assignments), gpu_usd_per_month=gpu_cost,
         egress_usd_per_month=sum(m.cost[col] * float(xs[col]) for col in [*m.s.values(), *m.y.values()]),
         utilization=utilization,
         used_gpus={c: tuple(v) for c, v in used.items()},
         binding=tuple(_binding(problem, used, held, m, xs)),
-        mip_gap=float(getattr(result, "mip_gap", 0.0) or 0.0),
+        mip_gap=proven_gap, shared=tuple(shared), lower_bound_usd_per_month=min(bound, objective),
+        status="optimal" if result.status == 0 else "time_limit", solve_seconds=seconds,
     )  # fmt: skip

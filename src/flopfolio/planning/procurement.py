@@ -26,6 +26,9 @@ subject to
   training   ``Σ_{a,t} σ^train_a·u_{r,a,t} ≥ W_r``                                                ∀ r
   risk       ``Σ_{o,s} h·L_o·p_o·x_{o,s} ≤ κ·cash``  (commitments at most a share of cash)
   caps       ``Σ_{s ≤ t < s+L_o} x_{o,s} ≤ x̄_o`` ∀ o,t;  ``y_{a,t,ω} ≤ ȳ_a``
+  delivery   ``x_{o,s}`` exists only for ``s ≥ e_o``, the first month offer ``o`` can deliver
+             (``⌈lead weeks × 12/52⌉``; a waitlist without a date: never), and ``y_{a,t,ω}`` is
+             priced by the cheapest on-demand offer delivering by month ``t`` (none: no rental)
 
 Training is decided before the scenario is known (``u`` has no ``ω``); inference and rentals
 adapt to it. The same committed GPUs serve training and then inference, so capacity moves from one
@@ -59,6 +62,7 @@ class Offer:
     term_months: int  # 0: on-demand, month by month
     usd_per_gpu_hour: float
     max_gpus: float | None = None
+    earliest_month: int = 0  # the first month it can deliver (a lead time or waitlist: later)
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,8 +198,13 @@ class _Model:
     risk_row: int | None
 
 
-def _on_demand_price(roadmap: Roadmap, accelerator: str) -> Offer | None:
-    offers = [o for o in roadmap.offers if o.accelerator == accelerator and o.term_months == 0]
+def _on_demand_price(roadmap: Roadmap, accelerator: str, month: int | None = None) -> Offer | None:
+    """The cheapest on-demand offer of ``accelerator`` (delivering by ``month`` when given)."""
+    offers = [
+        o for o in roadmap.offers
+        if o.accelerator == accelerator and o.term_months == 0
+        and (month is None or o.earliest_month <= month)
+    ]  # fmt: skip
     return min(offers, key=lambda o: o.usd_per_gpu_hour) if offers else None
 
 
@@ -205,14 +214,14 @@ def _build(roadmap: Roadmap, *, risk: bool = True, caps: bool = True) -> _Model:
     committed = [(i, o) for i, o in enumerate(roadmap.offers) if o.term_months > 0]
     x: dict[tuple[int, int], int] = {}
     for i, o in committed:
-        for s in range(horizon):
+        for s in range(o.earliest_month, horizon):  # no start before the offer can deliver
             x[i, s] = b.var(HOURS_PER_MONTH * o.term_months * o.usd_per_gpu_hour, integer=True)
     y: dict[tuple[str, int, int], int] = {}
     v: dict[tuple[str, int, int], int] = {}
     for acc in roadmap.accelerators:
-        od = _on_demand_price(roadmap, acc.id)
         for w, scenario in enumerate(roadmap.scenarios):
             for t in range(horizon):
+                od = _on_demand_price(roadmap, acc.id, t)
                 if od is not None:
                     cap = od.max_gpus if (caps and od.max_gpus is not None) else big
                     y[acc.id, t, w] = b.var(
@@ -254,7 +263,8 @@ def _build(roadmap: Roadmap, *, risk: bool = True, caps: bool = True) -> _Model:
         for i, o in committed:
             if o.max_gpus is not None:
                 for t in range(horizon):
-                    entries = [(x[i, s], 1.0) for s in range(horizon) if s <= t < s + o.term_months]
+                    entries = [(x[i, s], 1.0) for s in range(o.earliest_month, horizon)
+                               if s <= t < s + o.term_months]  # fmt: skip
                     b.row(entries, 0.0, o.max_gpus)
     risk_row = None
     if risk:

@@ -18,6 +18,7 @@ from flopfolio.charts.page_figures import (
     as_json,
     break_even_figure,
     compare_figure,
+    fleet_figure,
     plan_figure,
     training_offers_figure,
 )
@@ -72,6 +73,14 @@ class ServeBody(_Body):
 
     workload: dict[str, Any] | None = None
     yaml: str | None = Field(None, max_length=200_000)
+
+
+class FleetBody(_Body):
+    """The fleet of ``flopfolio fleet`` (see examples/fleet.yaml): as YAML text in ``yaml`` or as
+    JSON in ``fleet``."""
+
+    yaml: str | None = Field(None, max_length=200_000)
+    fleet: dict[str, Any] | None = None
 
 
 class PlanBody(_Body):
@@ -187,3 +196,19 @@ def plan(body: PlanBody) -> dict[str, Any]:
 
     result = plan_roadmap_text(body.yaml, catalog=load_catalog(), gap=body.gap)
     return {"plan": result, "chart": as_json(plan_figure(result))}
+
+
+@router.post("/calc/fleet")
+def fleet(body: FleetBody) -> dict[str, Any]:
+    """``flopfolio fleet --json`` for a fleet typed or pasted on the page, with a chart a month."""
+    from flopfolio.api.fleet_plan import parse_fleet, plan_fleet
+    from flopfolio.api.yaml_input import read_yaml_text
+    from flopfolio.errors import InvalidSpecError
+
+    if (body.fleet is None) == (body.yaml is None):
+        raise InvalidSpecError(
+            "give the fleet as YAML text (yaml) or as JSON (fleet), not both or neither."
+        )
+    data = body.fleet if body.yaml is None else read_yaml_text(body.yaml, "fleet")
+    result = plan_fleet(parse_fleet(data, "fleet"), catalog=load_catalog()).to_dict()
+    return {"fleet": result, "charts": [as_json(fleet_figure(m)) for m in result["months"]]}

@@ -22,9 +22,11 @@ PAGES = (
     ("/serve", "serve", "Serving", "Serving capacity"),
     ("/compare", "compare", "Compare", "Compare accelerators and offers"),
     ("/plan", "plan", "Plan", "Procurement plan"),
+    ("/fleet", "fleet", "Fleet", "Serving fleet"),
     ("/pool", "pool", "Pool", "Pool dashboard"),
 )
-# roadmap-example.yaml is examples/roadmap.yaml (a test keeps the two equal) for the Plan page.
+# roadmap-example.yaml is examples/roadmap.yaml and fleet-example.yaml is examples/fleet.yaml (tests
+# keep each pair equal), loaded by the Plan and Fleet pages.
 STATIC_TYPES = {".css": "text/css", ".js": "text/javascript", ".yaml": "text/yaml"}
 
 
