@@ -61,7 +61,10 @@ from flopfolio.errors import InfeasiblePlanError, InvalidSpecError
 HOURS_PER_MONTH = 730.0
 DEFAULT_GAP = 0.01  # within 1% of optimal, as the procurement MILP
 DEFAULT_TIME_LIMIT_S = 10.0  # then the best plan found, with its proven gap
-_TOL = 1e-6
+_TOL = 1e-6  # requests per hour below which an hour has no demand
+# Rounding replicas up forgives only float noise (3.0000000001 replicas is 3): a real sliver of
+# demand, however small, still takes a replica, in the naive plan and the MILP alike.
+_CEIL_SLACK = 1e-9
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,12 +275,10 @@ def naive_plan(problem: FleetProblem) -> FleetPlan:
         r = _cheapest_rate(problem, w)
         if w.is_batch:
             window_hours = ((w.deadline_period or 0) + 1) * problem.period_hours
-            replicas = math.ceil(
-                w.batch_requests / (r.requests_per_replica_hour * window_hours) - _TOL
-            )
+            replicas = _ceil(w.batch_requests / (r.requests_per_replica_hour * window_hours))
             served_per_cycle = w.batch_requests
         else:
-            replicas = math.ceil(max(w.demand_per_hour) / r.requests_per_replica_hour - _TOL)
+            replicas = _ceil(max(w.demand_per_hour) / r.requests_per_replica_hour)
             served_per_cycle = sum(w.demand_per_hour) * problem.period_hours
         held[r.card] = held.get(r.card, 0) + replicas * r.gpus_per_replica
         for t in range(problem.periods):  # the load: GPUs' worth of requests actually served
@@ -323,7 +324,7 @@ class _Model:
 
 
 def _ceil(x: float) -> int:
-    return math.ceil(x - _TOL)
+    return math.ceil(x - _CEIL_SLACK)
 
 
 def _build(problem: FleetProblem) -> _Model:
