@@ -230,3 +230,10 @@ def test_fleet_bad_yaml_is_a_json_4xx_naming_the_field(
     detail = response.json()["detail"]
     expected = {404: "workloads[0] (chat).model", 409: "workloads[0] (chat).slo", 422: "months"}
     assert expected[named] in detail
+
+
+def test_fleet_web_solves_are_capped(live: LiveApp) -> None:
+    # A solve holds a server thread: the web calculator takes at most 60 s, the CLI up to 600 s.
+    text = "time_limit_s: 300\n" + (ROOT / "examples" / "fleet.yaml").read_text()
+    response = httpx.post(f"{live.url}/api/calc/fleet", json={"yaml": text}, timeout=120)
+    assert response.status_code == 422 and "time_limit_s 300" in response.json()["detail"]

@@ -198,6 +198,9 @@ def plan(body: PlanBody) -> dict[str, Any]:
     return {"plan": result, "chart": as_json(plan_figure(result))}
 
 
+WEB_FLEET_TIME_LIMIT_S = 60.0
+
+
 @router.post("/calc/fleet")
 def fleet(body: FleetBody) -> dict[str, Any]:
     """``flopfolio fleet --json`` for a fleet typed or pasted on the page, with a chart a month."""
@@ -210,5 +213,12 @@ def fleet(body: FleetBody) -> dict[str, Any]:
             "give the fleet as YAML text (yaml) or as JSON (fleet), not both or neither."
         )
     data = body.fleet if body.yaml is None else read_yaml_text(body.yaml, "fleet")
-    result = plan_fleet(parse_fleet(data, "fleet"), catalog=load_catalog()).to_dict()
+    spec = parse_fleet(data, "fleet")
+    if spec.time_limit_s > WEB_FLEET_TIME_LIMIT_S:
+        # Each solve holds one of the server's threads: longer solves belong to the CLI.
+        raise InvalidSpecError(
+            f"time_limit_s {spec.time_limit_s:g} is over the web calculator's "
+            f"{WEB_FLEET_TIME_LIMIT_S:g} s. To fix: lower it, or run `flopfolio fleet FILE`."
+        )
+    result = plan_fleet(spec, catalog=load_catalog()).to_dict()
     return {"fleet": result, "charts": [as_json(fleet_figure(m)) for m in result["months"]]}
