@@ -1,6 +1,7 @@
 """The configuration grid: degrees, memory per GPU (Korthikanti et al. 2022), the search."""
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -164,6 +165,9 @@ def test_megatron_1t_hfu_within_15_percent_of_the_paper(catalog: Catalog) -> Non
     plan = megatron_1t_plan(catalog, Recompute.FULL)
     assert plan.recompute is Recompute.FULL and plan.fits
     assert plan.hfu == pytest.approx(0.52, rel=0.15)
+    readme = " ".join((Path(__file__).parents[2] / "README.md").read_text().split())
+    miss = f"{plan.hfu / 0.52 - 1:+.0%}".replace("-", "−")
+    assert f"full recomputation predicts {plan.hfu:.1%} ({miss})" in readme
     # Free to choose, the search recomputes selectively: HFU is then about its MFU, and lower.
     assert megatron_1t_plan(catalog).hfu < plan.hfu
 
@@ -212,6 +216,8 @@ def test_llama_3_405b_on_16k_h100_reaches_metas_mfu(catalog: Catalog) -> None:
     result = search(run, acc, StepConstants(*catalog.utilization.values))
     assert result is not None
     assert 0.34 <= result.best.mfu <= 0.45
+    readme = " ".join((Path(__file__).parents[2] / "README.md").read_text().split())
+    assert f"MFU {result.best.mfu:.2f} predicted, 38-43% published" in readme
 
 
 def test_step_terms_add_up_and_say_why(catalog: Catalog) -> None:

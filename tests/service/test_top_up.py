@@ -13,12 +13,18 @@ from flopfolio.pool.store.db import make_engine, session_factory, upgrade
 from flopfolio.pool.store.repository import Repository
 
 
-def _pool(tmp_path: Path) -> tuple[Repository, object]:
+def _one_contract(tmp_path: Path) -> tuple[Repository, object]:
+    """A fresh store: member alpha and contract c0 (8 H100 for months 0-5)."""
     engine = make_engine(f"sqlite:///{tmp_path / 'pool.db'}")
     upgrade(engine)
     repo = Repository(session_factory(engine)())
     repo.add_member(Member("alpha", "Alpha"), actor="test")
     repo.add_contract(Contract("c0", "p", "H100-SXM5-80GB", "x", 8, 0, 6, 2.0), actor="test")
+    return repo, engine
+
+
+def _pool(tmp_path: Path) -> tuple[Repository, object]:
+    repo, engine = _one_contract(tmp_path)
     repo.submit(TrainingRequest("full", "alpha", ("H100-SXM5-80GB",), 8, 6, 0, 6), actor="test")
     repo.hold(TrainingRequest("late", "alpha", ("H100-SXM5-80GB",), 16, 2, 1, 4), actor="test")
     repo.session.commit()
@@ -83,11 +89,7 @@ def test_batch_work_is_lent_capacity(tmp_path: Path) -> None:
 def test_an_inference_top_up_buys_only_the_shortfall(tmp_path: Path) -> None:
     from flopfolio.pool.domain import InferenceRequest
 
-    engine = make_engine(f"sqlite:///{tmp_path / 'pool.db'}")
-    upgrade(engine)
-    repo = Repository(session_factory(engine)())
-    repo.add_member(Member("alpha", "Alpha"), actor="test")
-    repo.add_contract(Contract("c0", "p", "H100-SXM5-80GB", "x", 8, 0, 6, 2.0), actor="test")
+    repo, engine = _one_contract(tmp_path)
     repo.submit(TrainingRequest("half", "alpha", ("H100-SXM5-80GB",), 4, 6, 0, 6), actor="test")
     repo.hold(InferenceRequest("serve", "alpha", "H100-SXM5-80GB", 1, (12, 12)), actor="test")
     repo.session.commit()

@@ -201,7 +201,7 @@ def leave_one_out(
         constants = fit_constants(rest).constants
         for unseen, k in zip(prepared, keys, strict=True):
             case = unseen.case
-            if k != key:
+            if k != key or (judged is not None and case.name not in judged):
                 continue
             if case.reported_chip_hours:
                 predicted = predict_chip_hours(unseen, constants)

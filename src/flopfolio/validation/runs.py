@@ -164,7 +164,6 @@ def validate_training(
     held_out_by: HeldOutBy = "run",
 ) -> ValidationReport:
     from flopfolio.validation import fit
-    from flopfolio.validation.published import shipped_fit_paths
 
     report = ValidationReport("training", held_out_by=held_out_by if leave_one_out else None)
     constants = StepConstants(*catalog.utilization.values)
@@ -173,13 +172,7 @@ def validate_training(
     if leave_one_out:
         # Held out from the shipped fit's own pool (every published run) plus this file's rows.
         names = {p.case.name for p in prepared}
-        extra_rows = [
-            row
-            for path in shipped_fit_paths("training")
-            for row in read_rows(path)
-            if row.get("name", "?") not in names
-        ]
-        extra, extra_families = _prepared_runs(extra_rows, catalog, [])
+        extra, extra_families = _prepared_runs(_shipped_rows("training", names), catalog, [])
         pool = prepared + extra
         keys = families + extra_families if held_out_by == "family" else None
         held_out = fit.leave_one_out(pool, keys, judged=names)
@@ -295,16 +288,26 @@ def _serving_fit_pool(
 ) -> list[tuple[Any, str]]:
     """The published benchmarks the shipped serving fit uses, less the rows being judged."""
     from flopfolio.validation.inference_fit import bench_case
-    from flopfolio.validation.published import SERVING_FIT_FILES, published_path
 
     pool: list[tuple[Any, str]] = []
-    for name in SERVING_FIT_FILES:
-        for row in read_rows(published_path("inference", name)):
-            case = bench_case(row, catalog)
-            if row.get("name", "?") in exclude or isinstance(case, str):
-                continue
+    for row in _shipped_rows("inference", exclude):
+        case = bench_case(row, catalog)
+        if not isinstance(case, str):
             pool.append((case, _group(row, held_out_by, -1)))
     return pool
+
+
+def _shipped_rows(kind: str, exclude: set[str]) -> list[dict[str, str]]:
+    """The rows of the published files the shipped constants of ``kind`` are fitted on, less
+    those named in ``exclude`` (the rows being judged, held out on their own)."""
+    from flopfolio.validation.published import shipped_fit_paths
+
+    return [
+        row
+        for path in shipped_fit_paths(kind)
+        for row in read_rows(path)
+        if row.get("name", "?") not in exclude
+    ]
 
 
 def validate_file(
