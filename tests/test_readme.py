@@ -91,6 +91,35 @@ def test_readme_accuracy_table_matches_validate() -> None:
                 assert cells[column] == f"{unseen:.0%}", by
 
 
+def test_readme_and_accuracy_md_rows_for_runs_never_fitted_match_validate() -> None:
+    """training_runs_holdout.csv is judged by the shipped constants alone (no fit uses it), so
+    both tables give its in-sample cells and a dash for the held-out ones."""
+    from flopfolio.catalog.catalog import load_catalog
+    from flopfolio.validation.published import published_path
+    from flopfolio.validation.runs import validate_file
+
+    path = published_path("training", "training_runs_holdout.csv")
+    summary = validate_file("training", path, load_catalog(None)).to_dict()["summary"]
+    (row,) = [line for line in README.splitlines() if line.startswith("| held-out training")]
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[1:5] == [
+        str(summary["n"]),
+        f"{summary['median_abs_error']:.0%}",
+        f"{summary['max_abs_error']:.0%}",
+        f"{summary['baseline_median_abs_error']:.0%}",
+    ]
+    assert cells[5:] == ["—", "—"]
+    text = (REPO / "docs" / "accuracy.md").read_text(encoding="utf-8")
+    (row,) = [line for line in text.splitlines() if line.startswith("| `training_runs_holdout")]
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[1:] == [
+        str(summary["n"]),
+        f"{summary['median_abs_error']:.0%} / {summary['max_abs_error']:.0%}",
+        "—",
+        "—",
+    ]
+
+
 def test_accuracy_md_in_and_out_of_sample_table_matches_validate() -> None:
     from flopfolio.catalog.catalog import load_catalog
     from flopfolio.validation.published import published_path

@@ -31,3 +31,35 @@ def test_every_training_row_one_family_held_out(catalog: Catalog) -> None:
     assert beyond == {"Llama 3.2 3B"}
     (distilled,) = [r for r in judged if r["name"] == "Llama 3.2 3B"]
     assert f"Llama 3.2 3B, {1 / (1 + distilled['error']):.1f}× under" in readme
+
+
+def test_runs_never_fitted_are_judged_out_of_sample(catalog: Catalog) -> None:
+    """training_runs_holdout.csv: published runs no fit uses, so the shipped constants' error on
+    them is out of sample; the README and docs/accuracy.md quote it with its worst rows."""
+    from flopfolio.validation.published import TRAINING_FIT_FILES, published_path
+
+    assert "training_runs_holdout.csv" not in TRAINING_FIT_FILES
+    fitted = {row["name"] for path in shipped_fit_paths("training") for row in read_rows(path)}
+    rows = read_rows(published_path("training", "training_runs_holdout.csv"))
+    assert all(row["source"] and row["split"] == "holdout" for row in rows)
+    assert not {row["name"] for row in rows} & fitted
+    report = validate_training(rows, catalog).to_dict()
+    errors = {r["name"]: r["error"] for r in report["rows"]}
+    assert len(errors) == 6 and not report["skipped"]
+    median = statistics.median(abs(e) for e in errors.values())
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    accuracy = " ".join((ROOT / "docs" / "accuracy.md").read_text(encoding="utf-8").split())
+    assert (
+        f"the median is {median:.0%} and the worst row is Llama 3.1 8B, {-errors['Llama 3.1 8B']:.0%} under"
+        in readme
+    )
+    assert f"never fitted (`training_runs_holdout.csv`, median {median:.0%})" in accuracy
+    for name in (
+        "Llama 3.1 8B",
+        "Llama 3.1 405B",
+        "Falcon-180B",
+        "StarCoderBase 15.5B",
+        "SmolLM3 3B",
+    ):
+        sign = f"{errors[name]:+.0%}".replace("-", "−")
+        assert f"{name}, {sign}" in accuracy or f"{name} ({sign}" in accuracy, name
