@@ -255,6 +255,9 @@ def render_validation(report: dict[str, Any]) -> None:
                     f"  leave-one-out median {s['utilization_leave_one_out_median_abs_error']:.0%}"
                 )
             console.print(line, highlight=False)
+    for r in report["rows"]:
+        if r.get("assumed"):
+            console.print(f"assumed {r['name']}: {', '.join(r['assumed'])}", highlight=False)
     for skipped in report["skipped"]:
         console.print(
             f"[yellow]skipped[/yellow] {skipped['name']}: {skipped['reason']}", highlight=False

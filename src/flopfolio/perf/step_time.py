@@ -20,7 +20,10 @@ Per micro-batch, on one GPU (``tok = s·b`` tokens through ``L/p`` layers):
 * context parallel: K and V gathered around the ring, forward and backward;
 * expert parallel (MoE): two all-to-alls forward and two backward of the routed tokens; and
   each routed expert's GEMMs on a roofline of their own, since an expert sees only its share
-  of the tokens: reading and writing its weights can take longer than its FLOPs;
+  of the tokens: reading and writing its weights can take longer than its FLOPs; the busiest
+  expert-parallel rank, which even a balanced router loads above the mean, sets the pace of the
+  all-to-all and the routed GEMMs; and the tokens are permuted into expert order and back
+  (memory-bound; both in :mod:`flopfolio.perf.routing`);
 * pipeline: point-to-point activations between stages, and the bubble ``(p-1)/(v·m)``; stages
   are cut by whole layers, not necessarily equal in number (``p`` need not divide ``L``), and
   the last one also computes the logits, so the slowest stage sets the pace (:func:`pace_layers`,
@@ -61,6 +64,7 @@ from flopfolio.perf.kernels import (
     GEMM_TILE_ROWS,
 )
 from flopfolio.perf.parallel import ConfigGrid, RunShape
+from flopfolio.perf.routing import busiest_rank_factor, permutation_elements
 from flopfolio.specs.precision import Precision
 from flopfolio.workload.flops import attention_flops_per_token_forward, training_flops
 
@@ -120,7 +124,10 @@ class StepParts:
 
     ``ideal_matmul`` is matmul time at 100% of peak; ``width`` the per-GPU GEMM width;
     ``elementwise_per_kappa`` the memory-bound time per unit of κ; ``expert_gemm_extra`` what
-    small expert GEMMs take beyond their FLOPs, padded tiles or memory (MoE); ``comm`` the exposed
+    small expert GEMMs take beyond their FLOPs, padded tiles or memory (MoE);
+    ``expert_imbalance`` the routed GEMM work the busiest expert-parallel rank does beyond the mean
+    (at peak); ``expert_permute`` the memory traffic of putting tokens in expert order and back
+    (:mod:`flopfolio.perf.routing`); ``comm`` the exposed
     per-micro-batch communication (tensor, context, expert parallel); ``p2p`` the pipeline's
     point-to-point transfer per micro-batch, hidden behind compute where it can be; ``dp_micro``
     the ZeRO-3 transfer per micro-batch; ``dp_step`` the once-per-step gradient all-reduce;
@@ -131,6 +138,8 @@ class StepParts:
     width: Array
     elementwise_per_kappa: Array
     expert_gemm_extra: Array
+    expert_imbalance: Array
+    expert_permute: Array
     comm: Array
     p2p: Array
     bubble: Array
@@ -303,17 +312,28 @@ def step_parts(run: RunShape, grid: ConfigGrid, acc: Accelerator) -> StepParts:
     cp = np.where(c > 1, cp_bytes / _link(acc, t * c), 0.0) * layers_gpu
 
     if spec.experts:
-        routed = tok / (t * c) * spec.experts_active * h * 2.0
-        moe_share = spec.moe_layers / spec.layers
+        k_active = spec.experts_active
+        routed = tok / (t * c) * k_active * h * 2.0
+        moe_layers_gpu = layers_gpu * spec.moe_layers / spec.layers
+        # The busiest expert-parallel rank sets the pace of the all-to-all and the expert GEMMs.
+        busiest = busiest_rank_factor(e * tok / c, spec.experts, k_active, e)
         ep = (
             np.where(e > 1, 4.0 * routed * (e - 1) / e / _link(acc, t * e), 0.0)
-            * layers_gpu
-            * moe_share
+            * busiest
+            * moe_layers_gpu
         )
-        expert_stall = _expert_gemm_stall(run, grid, acc) * layers_gpu * moe_share
+        routed_matmul = 6.0 * k_active * spec.expert_params() * recompute_factor * tok / (t * c)
+        imbalance = (busiest - 1.0) * routed_matmul / peak * moe_layers_gpu
+        expert_stall = _expert_gemm_stall(run, grid, acc) * moe_layers_gpu
+        permute = (
+            permutation_elements(tok / (t * c), h, k_active)
+            * 2.0
+            * recompute_factor
+            / (acc.memory_bw_gb_per_s * 1e9)
+            * moe_layers_gpu
+        )
     else:
-        ep = np.zeros_like(t)
-        expert_stall = np.zeros_like(t)
+        ep = imbalance = expert_stall = permute = np.zeros_like(t)
 
     # Stages sit t·c·d ranks apart (Megatron's tp-cp-dp-pp order): usually on other nodes.
     pp = np.where(p > 1, 2.0 * v * tok * h * 2.0 / (t * c) / _link(acc, t * c * d), 0.0)
@@ -345,6 +365,8 @@ def step_parts(run: RunShape, grid: ConfigGrid, acc: Accelerator) -> StepParts:
         width=h / t * width_scale(acc, run.precision),
         elementwise_per_kappa=elementwise,
         expert_gemm_extra=expert_stall,
+        expert_imbalance=imbalance,
+        expert_permute=permute,
         comm=tp + cp + ep,
         p2p=pp,
         bubble=bubble,
@@ -373,7 +395,8 @@ def step_terms(parts: StepParts, k: StepConstants) -> dict[str, Array]:
     efficiency = k.matmul_efficiency_max * parts.width / (parts.width + k.matmul_half_width)
     matmul = parts.ideal_matmul / efficiency
     elementwise = k.elementwise_bytes_per_hidden * parts.elementwise_per_kappa
-    compute = matmul + parts.expert_gemm_extra + elementwise
+    imbalance = parts.expert_imbalance / efficiency
+    compute = matmul + parts.expert_gemm_extra + imbalance + parts.expert_permute + elementwise
     zero3_exposed = np.maximum(0.0, parts.dp_micro - k.dp_overlap * compute)
     # Non-blocking sends on their own stream: the activation travels while the next one computes.
     p2p_exposed = np.maximum(0.0, parts.p2p - compute)
@@ -384,6 +407,8 @@ def step_terms(parts: StepParts, k: StepConstants) -> dict[str, Array]:
     return {
         "matmul": m * matmul,
         "expert_gemm_extra": m * parts.expert_gemm_extra,
+        "expert_imbalance": m * imbalance,
+        "expert_permute": m * parts.expert_permute,
         "elementwise": m * elementwise,
         "tensor_context_expert_comm": m * parts.comm,
         "pipeline_p2p_exposed": m * p2p_exposed,

@@ -49,6 +49,7 @@ class ValidationRow:
     leave_one_out: float | None = None  # predicted without this row in the fit
     basis: str = "whole run"  # or "steady state": hours computed from throughput
     recompute: str | None = None  # training: the run's, or "search" where the paper does not say
+    assumed: tuple[str, ...] = ()  # what the row left empty and the model filled in
 
     @property
     def error(self) -> float:
@@ -128,6 +129,7 @@ class ValidationReport:
                     else r.leave_one_out / r.reported - 1,
                     "basis": r.basis,
                     "recompute": r.recompute,
+                    "assumed": list(r.assumed),
                 }
                 for r in self.rows
             ],
@@ -196,6 +198,7 @@ def validate_training(
                     None if loo is None else (1 + loo) * case.reported_chip_hours,
                     "steady state" if case.steady_state_hours else "whole run",
                     recompute,
+                    case.defaults,
                 )
             )
         if case.reported_utilization and case.utilization_kind:
