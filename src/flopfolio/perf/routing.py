@@ -43,9 +43,7 @@ def busiest_rank_factor(tokens: Array, experts: int, active: int, ranks: Array) 
     single rank)."""
     import numpy as np
 
-    tokens_arr, ranks_arr = np.broadcast_arrays(
-        np.asarray(tokens, float), np.asarray(ranks, float)
-    )
+    tokens_arr, ranks_arr = np.broadcast_arrays(np.asarray(tokens, float), np.asarray(ranks, float))
     z = np.vectorize(_expected_max_z, otypes=[float])(ranks_arr)
     share = 1.0 / ranks_arr
     draw = (experts - active) / (experts - 1) if experts > 1 else 0.0
