@@ -28,13 +28,22 @@ SOURCE = (
 )
 
 
+SERVING_SOURCE = (
+    "flopfolio fit inference inference_bench.csv inference_bench_moe_fp4.csv: least_squares "
+    "(soft_l1) on the 32 published benchmarks in validation/data/published (12 dense on "
+    "Ampere/Hopper, 20 MoE/FP4 on Hopper/Blackwell); FP4-generation pair fitted on the 14 rows "
+    "on B200/GB200"
+)
+
+
 def main(out_dir: Path = SHIPPED_DIR) -> None:
-    paths = shipped_fit_paths("training")
-    result = refit("training", paths, load_catalog(), save_to=out_dir, source=SOURCE)
-    print(
-        f"{result['saved_to']}: "
-        + ", ".join(f"{k} {v:.4g}" for k, v in result["constants"].items())
-    )
+    for kind, source in (("training", SOURCE), ("inference", SERVING_SOURCE)):
+        paths = shipped_fit_paths(kind)
+        result = refit(kind, paths, load_catalog(), save_to=out_dir, source=source)
+        print(
+            f"{result['saved_to']}: "
+            + ", ".join(f"{k} {v:.4g}" for k, v in result["constants"].items())
+        )
 
 
 if __name__ == "__main__":

@@ -276,3 +276,17 @@ def test_mla_caches_the_latent_for_kimi_k2(catalog: Catalog) -> None:
     spec = catalog.preset("kimi-k2").spec
     # 61 layers × (kv_lora_rank 512 + rope 64) values, bf16.
     assert kv_cache_bytes_per_token(spec, Precision.BF16) == 61 * (512 + 64) * 2
+
+
+def test_moe_waits_for_the_busiest_gpu(catalog: Catalog) -> None:
+    # Scout, top-1 of 16 experts over 4 GPUs, 1,000 tokens a step: a GPU's rows are a sum of
+    # Bernoulli(1/4) draws, μ = 250, σ² = 1000·(1/4)·(3/4) = 187.5; the busiest of 4 (Blom's
+    # z = 1.029, ×√(4/3) for loads that sum to 1,000) carries 1 + 1.188·13.69/250 ≈ 1.066 × μ.
+    from flopfolio.perf.inference import busiest_gpu_factor
+
+    scout = catalog.preset("llama-4-scout-17b-16e").spec
+    assert busiest_gpu_factor(scout, 1000, 4) == pytest.approx(1.0664, abs=2e-4)
+    assert busiest_gpu_factor(scout, 1000, 1) == 1.0
+    assert busiest_gpu_factor(catalog.preset("llama-3.1-8b").spec, 1000, 8) == 1.0
+    # More tokens per step even the load out.
+    assert busiest_gpu_factor(scout, 16_000, 4) < busiest_gpu_factor(scout, 1000, 4)

@@ -327,17 +327,24 @@ def break_even(
 
 def break_even_curve(result: CapacityResult, points: int = 15) -> list[dict[str, float]]:
     """Monthly cost of the hosted API against self-hosting (the cheapest accelerator's cheapest
-    policy) as the demand's shape is scaled from 1/30 to 30 times its volume, log-spaced: the
-    break-even chart's data. Empty without an API price or a plan."""
+    policy) as the demand's shape is scaled from 1/30 to 30 times its volume, log-spaced, and
+    further where the break-even lies outside that span (to 3 times beyond it), so the chart
+    always shows the crossing: the break-even chart's data. Empty without an API price or a
+    plan."""
     best = result.best
     if result.api is None or best is None or points < 2:
         return []
     settings = PolicySettings(**result.workload.policy.model_dump())
     per_request = result.api.cost_usd(result.mix.mean_input_tokens, result.mix.mean_output_tokens)
     months = result.demand.hours / HOURS_PER_MONTH
+    low, high = 1.0 / 30.0, 30.0
+    crossing = break_even(result.demand, best, settings, per_request)
+    if crossing:
+        at = crossing * months / result.demand.total_requests  # the crossing as a scale
+        low, high = min(low, at / 3.0), max(high, at * 3.0)
     curve = []
     for i in range(points):
-        scale = 30.0 ** (2.0 * i / (points - 1) - 1.0)
+        scale = low * (high / low) ** (i / (points - 1))
         requests = result.demand.total_requests * scale
         curve.append({
             "requests_per_month": requests / months,

@@ -37,7 +37,9 @@ def _expected_max_z(ranks: float) -> float:
     return NormalDist().inv_cdf((ranks - 0.375) / (ranks + 0.25))
 
 
-def busiest_rank_factor(tokens: Array, experts: int, active: int, ranks: Array) -> Array:
+def busiest_rank_factor(
+    tokens: Array | float, experts: int, active: int, ranks: Array | float
+) -> Array:
     """The expected load of the most loaded of ``ranks`` expert-parallel ranks over the mean
     load, when ``tokens`` tokens each pick ``active`` of ``experts`` experts uniformly (1 for a
     single rank)."""
@@ -54,7 +56,7 @@ def busiest_rank_factor(tokens: Array, experts: int, active: int, ranks: Array) 
     return result
 
 
-def permutation_elements(tokens: Array, hidden: float, active: int) -> Array:
+def permutation_elements(tokens: Array | float, hidden: float, active: int) -> Array:
     """Elements read and written per MoE layer, forward and backward, to put ``tokens`` tokens in
     expert order and back."""
     result: Array = 4.0 * tokens * hidden * (active + 1)
