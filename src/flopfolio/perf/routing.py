@@ -59,5 +59,7 @@ def busiest_rank_factor(
 def permutation_elements(tokens: Array | float, hidden: float, active: int) -> Array:
     """Elements read and written per MoE layer, forward and backward, to put ``tokens`` tokens in
     expert order and back."""
-    result: Array = 4.0 * tokens * hidden * (active + 1)
+    import numpy as np
+
+    result: Array = 4.0 * np.asarray(tokens, float) * hidden * (active + 1)
     return result
