@@ -97,8 +97,9 @@ def optimize_fleet(
 ) -> FleetPlan:
     """Solve the fleet problem; raise :class:`InfeasiblePlanError` when no plan is found."""
     start = time.perf_counter()
+    margin = min(0.5, 0.05 * time_limit)  # for the last solves to end and the plan to be read
     m = build_model(problem)
-    solve = MilpSolve(m, gap, time_limit - (time.perf_counter() - start))
+    solve = MilpSolve(m, gap, time_limit - margin - (time.perf_counter() - start))
     found: list[tuple[float, list[float], HeuristicPlan]] = []
 
     def publish(plan: HeuristicPlan) -> None:
@@ -109,8 +110,9 @@ def optimize_fleet(
 
     solve.start()
     FleetHeuristic(
-        problem, deadline=start + time_limit, stop=lambda: not solve.running(), publish=publish
-    ).run()
+        problem, deadline=start + time_limit - margin, stop=lambda: not solve.running(),
+        publish=publish,
+    ).run()  # fmt: skip
     out = solve.result()
     seconds = time.perf_counter() - start
     heuristic = found[-1] if found else None

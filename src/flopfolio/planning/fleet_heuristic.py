@@ -320,8 +320,8 @@ class FleetHeuristic:
             limit = [
                 0.0 if j == a else math.floor(left / index.price[j] - 1e-9) for j in range(n_cards)
             ]
-            result = self.hours[t].solve([caps[j] + bought[j] for j in range(n_cards)], limit,
-                                         self._left())  # fmt: skip
+            here = [caps[j] + bought[j] for j in range(n_cards)]
+            result = self.hours[t].solve(here, limit, self._left(), self._shifted(t, a, here))
             if result is None:
                 return t if fresh else False
             fresh[t], more = result
@@ -342,3 +342,30 @@ class FleetHeuristic:
         for t, (counts, used) in saved.items():
             self.counts[t], self.used[t] = counts, used
         return False
+
+    def _shifted(self, t: int, a: int, caps: Sequence[int]) -> dict[int, list[int]]:
+        """Period ``t``'s replicas with enough of them moved off card ``a`` to fit ``caps[a]``:
+        each moved replica's requests go to the workload's cheapest other option (rounded up),
+        as a start for the hour's MIP (what it needs beyond ``caps`` is bought there)."""
+        index = self.index
+        counts = {i: list(c) for i, c in self.counts[t].items()}
+        over = self.used[t][a] - caps[a]
+        for i, c in sorted(counts.items(), key=lambda ic: -max(
+                (opt.gpus for k, opt in zip(ic[1], index.latency[ic[0]][1], strict=True)
+                 if k and opt.card == a), default=0)):  # fmt: skip
+            w, options = index.latency[i]
+            others = [o for o, opt in enumerate(options) if opt.card != a]
+            for o, opt in enumerate(options):
+                while over > 0 and opt.card == a and c[o] > 0 and others:
+                    c[o] -= 1
+                    over -= opt.gpus
+                    short = w.demand_per_hour[t] - sum(
+                        k * x.rate for k, x in zip(c, options, strict=True)
+                    )
+                    if short > TOL:
+                        best = min(others, key=lambda b: index.price[options[b].card]
+                                   * options[b].gpus / options[b].rate)  # fmt: skip
+                        c[best] += ceil_replicas(short / options[best].rate)
+            if over <= 0:
+                break
+        return counts

@@ -141,9 +141,7 @@ class MilpSolve:
     vector while it runs (taken at its next user-solution callback); :meth:`result` waits."""
 
     def __init__(self, m: Program, gap: float, time_limit: float) -> None:
-        self._highs = m.highs(
-            mip_rel_gap=gap, time_limit=max(time_limit, 0.01), mip_heuristic_effort=0.01
-        )
+        self._highs = m.highs(mip_rel_gap=gap, time_limit=max(time_limit, 0.01))
         self._lock = threading.Lock()
         self._pending: list[float] | None = None
         self._thread: threading.Thread | None = None
