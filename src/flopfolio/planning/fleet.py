@@ -41,12 +41,14 @@ replica in every hour with demand", which the LP relaxation otherwise spreads as
 
 HiGHS stops at ``mip_rel_gap`` (default 1%) or at ``time_limit`` (default 10 s), whichever comes
 first; the plan carries the proven lower bound and gap, so a plan stopped by the clock says how far
-from optimal it can at most be. While HiGHS runs (in a thread of its own), the primal heuristic of
+from optimal it can at most be. HiGHS runs in a thread of its own; if it has not finished after
+1 s (or a tenth of the time limit), the primal heuristic of
 :mod:`flopfolio.planning.fleet_heuristic` (a cover-pattern LP to choose the cards, then hour by
-hour MIPs and a local search on the GPUs held) hands it every better plan it finds as a user
-solution: HiGHS' own heuristics find good plans late on large fleets, while its bound is there
-within seconds. The plan returned is the cheaper of HiGHS' incumbent and the heuristic's, with
-HiGHS' bound.
+hour MIPs and a local search on the GPUs held) starts beside it and hands it every better plan it
+finds as a user solution: HiGHS' own heuristics find good plans late on large fleets, while its
+bound is there within seconds. The plan returned is the cheaper of HiGHS' incumbent and the
+heuristic's, with HiGHS' bound. (A fleet HiGHS solves alone within that second gets the same plan
+every run: no heuristic races it.)
 
 Modules: the inputs and the plan (:mod:`~flopfolio.planning.fleet_problem`), the naive plan
 (:mod:`~flopfolio.planning.fleet_naive`), the program (:mod:`~flopfolio.planning.fleet_milp`), the
@@ -85,6 +87,8 @@ from flopfolio.planning.fleet_problem import (
     SharedGpus,
 )
 
+_HIGHS_ALONE_S = 1.0  # HiGHS alone first: a fleet it solves in this time needs no heuristic
+
 __all__ = [
     "DEFAULT_GAP", "DEFAULT_TIME_LIMIT_S", "HOURS_PER_MONTH", "Assignment", "FleetCard",
     "FleetPacking", "FleetPlan", "FleetProblem", "FleetRate", "FleetWorkload", "SharedGpus",
@@ -109,10 +113,11 @@ def optimize_fleet(
             solve.offer(x)
 
     solve.start()
-    FleetHeuristic(
-        problem, deadline=start + time_limit - margin, stop=lambda: not solve.running(),
-        publish=publish,
-    ).run()  # fmt: skip
+    if not solve.wait(min(_HIGHS_ALONE_S, 0.1 * time_limit)):  # small fleets: HiGHS alone, no race
+        FleetHeuristic(
+            problem, deadline=start + time_limit - margin, stop=lambda: not solve.running(),
+            publish=publish,
+        ).run()  # fmt: skip
     out = solve.result()
     seconds = time.perf_counter() - start
     heuristic = found[-1] if found else None

@@ -163,6 +163,12 @@ class MilpSolve:
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
+    def wait(self, seconds: float) -> bool:
+        """Wait up to ``seconds`` for HiGHS to finish; whether it has."""
+        if self._thread is not None:
+            self._thread.join(max(0.0, seconds))
+        return not self.running()
+
     def offer(self, x: Sequence[float]) -> None:
         with self._lock:
             self._pending = list(x)
