@@ -56,12 +56,8 @@ def _assert_feasible(problem: FleetProblem, plan: HeuristicPlan) -> None:
     assert plan.gpu_usd_per_month == pytest.approx(bill)
 
 
-def test_heuristic_by_hand() -> None:
-    # a needs 2 replicas (100 req/h each, one $1 GPU of A) in hour 0, b the same in hour 1; the
-    # job needs 100 requests at 50/h = 2 replica-hours by the end of hour 1. Its own replica of a
-    # on B ($3 for 400/h) costs more than two of A. So each hour holds 2 GPUs of latency and the
-    # job takes the third GPU both hours: 3 GPUs of A, 3 x $1 x 730 h = $2,190, all busy.
-    problem = FleetProblem(
+def _two_peaks() -> FleetProblem:
+    return FleetProblem(
         workloads=(
             FleetWorkload("a", (200.0, 0.0)),
             FleetWorkload("b", (0.0, 200.0)),
@@ -75,6 +71,14 @@ def test_heuristic_by_hand() -> None:
             FleetRate("a", "B", 1, 400.0),
         ),
     )
+
+
+def test_heuristic_by_hand() -> None:
+    # a needs 2 replicas (100 req/h each, one $1 GPU of A) in hour 0, b the same in hour 1; the
+    # job needs 100 requests at 50/h = 2 replica-hours by the end of hour 1. Its own replica of a
+    # on B ($3 for 400/h) costs more than two of A. So each hour holds 2 GPUs of latency and the
+    # job takes the third GPU both hours: 3 GPUs of A, 3 x $1 x 730 h = $2,190, all busy.
+    problem = _two_peaks()
     plan = _run(problem)
     _assert_feasible(problem, plan)
     assert plan.held == {"A": 3}
@@ -112,11 +116,17 @@ demands = st.lists(st.floats(0, 500), min_size=3, max_size=3)
     st.floats(10, 300),
     st.floats(1.1, 3.0),
     st.one_of(st.none(), st.floats(1, 900)),
+    st.sampled_from([0.0, 0.05]),
 )
 def test_heuristic_feasible_and_never_below_the_bound(
-    a: list[float], b: list[float], rate: float, dear: float, job: float | None
+    a: list[float], b: list[float], rate: float, dear: float, job: float | None, egress: float
 ) -> None:
-    workloads = [FleetWorkload("a", tuple(a)), FleetWorkload("b", tuple(b))]
+    # with egress on card A (billed per request of a), the plan must also be a solution of the
+    # MILP once its requests are billed
+    workloads = [
+        FleetWorkload("a", tuple(a), egress_gb_per_request=0.01),
+        FleetWorkload("b", tuple(b)),
+    ]
     rates = [
         FleetRate("a", "A", 1, rate),
         FleetRate("b", "A", 2, rate * 1.5),
@@ -126,16 +136,16 @@ def test_heuristic_feasible_and_never_below_the_bound(
     if job is not None:
         workloads.append(FleetWorkload("job", batch_requests=job, deadline_period=1))
         rates += [FleetRate("job", "A", 1, 40.0), FleetRate("job", "B", 2, 100.0)]
-    problem = FleetProblem(
-        tuple(workloads), (FleetCard("A", 1.0), FleetCard("B", dear)), tuple(rates)
-    )
+    cards = (FleetCard("A", 1.0, egress_usd_per_gb=egress), FleetCard("B", dear))
+    problem = FleetProblem(tuple(workloads), cards, tuple(rates))
     plan = _run(problem)
     _assert_feasible(problem, plan)
     m = build_model(problem)
-    assert m.feasible(start_vector(problem, m, plan.held, plan.replicas, plan.batch))
+    x = start_vector(problem, m, plan.held, plan.replicas, plan.batch)
+    assert m.feasible(x)
     best = optimize_fleet(problem, gap=1e-9)
-    assert plan.gpu_usd_per_month >= best.lower_bound_usd_per_month - 1e-6
-    assert best.usd_per_month <= plan.gpu_usd_per_month + 1e-6
+    assert m.objective(x) >= best.lower_bound_usd_per_month - 1e-6
+    assert best.usd_per_month <= m.objective(x) + 1e-6
     if best.heuristic_usd_per_month is not None:  # the plan returned is never dearer than it
         assert best.usd_per_month <= best.heuristic_usd_per_month + 1e-6
 
@@ -151,3 +161,38 @@ def test_heuristic_on_the_benchmark_builder() -> None:
     best = optimize_fleet(problem, gap=1e-4, time_limit=60)
     assert best.lower_bound_usd_per_month - 1e-6 <= plan.gpu_usd_per_month
     assert plan.gpu_usd_per_month <= naive_plan(problem).gpu_usd_per_month + 1e-6
+
+
+def test_heuristic_plans_reach_the_milp(monkeypatch: pytest.MonkeyPatch) -> None:
+    # HiGHS solves this fleet at once, so the heuristic would not start; pretend it is still
+    # running: the heuristic's plan ($2,190, the optimum) is offered and the plan is optimal.
+    from flopfolio.planning import fleet_milp
+
+    monkeypatch.setattr(fleet_milp.MilpSolve, "wait", lambda self, seconds: False)
+    monkeypatch.setattr(fleet_milp.MilpSolve, "running", lambda self: True)
+    plan = optimize_fleet(_two_peaks())
+    assert plan.heuristic_usd_per_month == pytest.approx(2190.0)
+    assert plan.usd_per_month == pytest.approx(2190.0)
+    assert plan.status == "optimal"
+    assert plan.held_gpus == {"A": 3}
+
+
+def test_the_heuristic_plan_stands_when_highs_has_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    # HiGHS stopped with a bound of $2,000 and no plan: the heuristic's $2,190 is the plan, its
+    # gap (2190 - 2000) / 2190 = 8.7% proven, more than the 1% asked: time_limit.
+    from flopfolio.planning import fleet_milp
+
+    monkeypatch.setattr(fleet_milp.MilpSolve, "wait", lambda self, seconds: False)
+    monkeypatch.setattr(fleet_milp.MilpSolve, "running", lambda self: True)
+    monkeypatch.setattr(
+        fleet_milp.MilpSolve,
+        "result",
+        lambda self: fleet_milp.MilpOutcome(None, float("inf"), 2000.0, False, False, "time"),
+    )
+    plan = optimize_fleet(_two_peaks())
+    assert plan.usd_per_month == pytest.approx(2190.0)
+    assert plan.held_gpus == {"A": 3}
+    assert plan.lower_bound_usd_per_month == pytest.approx(2000.0)
+    assert plan.mip_gap == pytest.approx(190 / 2190)
+    assert plan.status == "time_limit"
+    assert plan.utilization["A"] == pytest.approx(1.0)

@@ -3,16 +3,19 @@
 Given the GPUs held ``n``, the hours decouple except for the batch work, which is continuous. So:
 
 1. Guide. The cover-pattern LP (:mod:`flopfolio.planning.fleet_patterns`) and its dive give whole
-   GPUs per card ``n⁰`` and how much batch work each hour does.
-2. Hours. Each period alone is a small MIP: whole replicas covering every latency workload's demand
-   and as much of that hour's batch work as fits, within ``n⁰ + Δ``, where the purchases ``Δ``
-   (whole GPUs, at the monthly price) carry over to the hours after; a tiny cost per GPU used keeps
-   the dear cards idle where it can.
+   GPUs per card ``n⁰``, and for each hour the patterns of most weight.
+2. Hours. Each period alone is a small MIP, started from those patterns: whole replicas covering
+   every latency workload's demand within ``n⁰ + Δ``, where the purchases ``Δ`` (whole GPUs, at
+   the monthly price) carry over to the hours after; a tiny cost per GPU used keeps the dear cards
+   idle where it can.
 3. Batch. An LP places the batch work in what the hours leave free (buying, rounded up, what does
    not fit).
-4. Local search. Hold one GPU fewer of a card: the hours that used all of it are re-solved, allowed
-   to buy GPUs of other cards for less than the one given up, then the batch LP again; a move that
-   saves money is kept. Dearest cards first, until no move saves or time is up.
+4. Local search. Hold one GPU fewer of a card: the hours that used all of it are re-solved (each
+   started from its replicas with enough of them moved off that card), allowed to buy GPUs of
+   other cards for less than the one given up, then the batch LP again; a move that saves money is
+   kept. If an hour cannot be served, the move is tried once more with that hour first. Cards that
+   fewest hours use in full go first, the dearer first among them, until no move saves or time is
+   up.
 
 Every plan it returns meets every hour's demand and every batch deadline within the GPUs held, so
 its cost is an upper bound; it ignores GPU sharing (no packed GPUs) and egress in its choices

@@ -8,9 +8,9 @@ the rest rounded up on ``b``), GPUs held ``n_j`` fractional, batch as in the MIL
 (``G_{j,p}``: GPUs of card ``j`` pattern ``p`` takes). Patterns whose GPUs per card are all at
 least another's are left out. Its value is close to the MILP's root bound (each hour's integer
 rounding is in the patterns, not left to cuts), so its ``n`` says which cards to hold. The dive
-rounds ``n`` card by card (the nearest whole number first, re-solving after each) and leaves each
-hour's mix of patterns, and each batch job's work per hour, to the heuristic. This LP proves
-nothing: its patterns are a subset of the integer covers.
+rounds ``n`` card by card (the nearest whole number first, re-solving after each); each hour's
+patterns of most weight are where the heuristic's hour MIPs start. This LP proves nothing: its
+patterns are a subset of the integer covers.
 """
 
 from __future__ import annotations
@@ -82,13 +82,11 @@ class CoverLp:
                         if g:
                             capacity[j, t].append((col, float(g)))
                 lp.row(choice, 1.0, 1.0)
-        self.batch: list[tuple[int, int, int, int]] = []  # (b, option, t, column)
-        for b, (w, options) in enumerate(index.batch):
+        for w, options in index.batch:
             work = []
-            for o, opt in enumerate(options):
+            for opt in options:
                 for t in range((w.deadline_period or 0) + 1):
                     col = lp.var(0.0)
-                    self.batch.append((b, o, t, col))
                     capacity[opt.card, t].append((col, float(opt.gpus)))
                     work.append((col, h * opt.rate))
             lp.row(work, w.batch_requests, math.inf)
@@ -150,13 +148,3 @@ class CoverLp:
             if (i, t) not in best or self.x[col] > best[i, t][0]:
                 best[i, t] = (self.x[col], counts)
         return {key: counts for key, (_, counts) in best.items()}
-
-    def batch_quota(self) -> dict[tuple[int, int], float]:
-        """Requests of batch job ``b`` done in period ``t`` in the last solution, by ``(b, t)``."""
-        h = self.index.problem.period_hours
-        quota: dict[tuple[int, int], float] = {}
-        for b, o, t, col in self.batch:
-            work = self.x[col] * h * self.index.batch[b][1][o].rate
-            if work > TOL:
-                quota[b, t] = quota.get((b, t), 0.0) + work
-        return quota
