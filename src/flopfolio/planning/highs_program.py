@@ -16,9 +16,12 @@ _bannered: list[bool] = []  # one entry once that first instance is made
 
 
 def new_highs() -> Any:
-    """A quiet ``highspy.Highs``. HiGHS prints a banner on the process' standard output when its
-    first instance is made, before any option can silence it; that one line would break the
-    CLI's ``--json`` output, so file descriptor 1 points at ``/dev/null`` while it is made."""
+    """A quiet ``highspy.Highs`` on one thread. HiGHS prints a banner on the process' standard
+    output when its first instance is made, before any option can silence it; that one line would
+    break the CLI's ``--json`` output, so file descriptor 1 points at ``/dev/null`` while it is
+    made. One thread each: the fleet runs its MILP and its heuristic's small MIPs side by side,
+    and HiGHS' worker pool is shared by every instance in the process (its size is fixed by the
+    first solve, so every instance here asks for the same)."""
     import highspy
 
     with _banner:
