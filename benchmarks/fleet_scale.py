@@ -5,8 +5,9 @@
 The fleet comes from :func:`flopfolio.planning.fleet_synthetic.synthetic_fleet` (the builder the
 tests use too; its docstring gives the ranges). For each seed it prints the wall-clock seconds
 (building the model and solving), how HiGHS stopped (within the gap asked, or at the time limit),
-the optimized and naive monthly cost, the proven lower bound and gap, and that gap in GPUs of the
-dearest card held (a gap below one GPU cannot be closed by holding one GPU fewer).
+the optimized and naive monthly cost, the proven lower bound and gap, that gap in GPUs of the
+dearest card held (a gap below one GPU cannot be closed by holding one GPU fewer), and the primal
+heuristic's best plan (:mod:`flopfolio.planning.fleet_heuristic`) with when it found it.
 """
 
 from __future__ import annotations
@@ -38,7 +39,12 @@ def main() -> None:
             f"mip_rel_gap asked {args.gap:g}, limit {args.time_limit:g} s); optimized "
             f"${plan.usd_per_month:,.0f}/month, naive ${naive.usd_per_month:,.0f}/month; lower "
             f"bound ${plan.lower_bound_usd_per_month:,.0f}: proven gap {plan.mip_gap:.2%} = "
-            f"{slack / dearest:.2f} GPU-months of the dearest card held"
+            f"{slack / dearest:.2f} GPU-months of the dearest card held; heuristic "
+            + (
+                f"${plan.heuristic_usd_per_month:,.0f}/month at {plan.heuristic_seconds:.2f} s"
+                if plan.heuristic_usd_per_month is not None
+                else "found no plan"
+            )
         )
 
 
