@@ -19,6 +19,7 @@ from flopfolio.planning.fleet import (
 from flopfolio.planning.fleet_heuristic import FleetHeuristic, HeuristicPlan
 from flopfolio.planning.fleet_milp import build_model, start_vector
 from flopfolio.planning.fleet_synthetic import synthetic_fleet
+from tests.planning.test_fleet import _two_peaks
 
 
 def _run(problem: FleetProblem) -> HeuristicPlan:
@@ -54,23 +55,6 @@ def _assert_feasible(problem: FleetProblem, plan: HeuristicPlan) -> None:
                 assert served[w.name, t] >= d - 1e-6, (w.name, t)
     bill = sum(730 * c.usd_per_gpu_hour * plan.held.get(c.name, 0) for c in problem.cards)
     assert plan.gpu_usd_per_month == pytest.approx(bill)
-
-
-def _two_peaks() -> FleetProblem:
-    return FleetProblem(
-        workloads=(
-            FleetWorkload("a", (200.0, 0.0)),
-            FleetWorkload("b", (0.0, 200.0)),
-            FleetWorkload("job", batch_requests=100.0, deadline_period=1),
-        ),
-        cards=(FleetCard("A", 1.0), FleetCard("B", 3.0)),
-        rates=(
-            FleetRate("a", "A", 1, 100.0),
-            FleetRate("b", "A", 1, 100.0),
-            FleetRate("job", "A", 1, 50.0),
-            FleetRate("a", "B", 1, 400.0),
-        ),
-    )
 
 
 def test_heuristic_by_hand() -> None:
