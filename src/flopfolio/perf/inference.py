@@ -276,7 +276,7 @@ def busiest_gpu_factor(spec: TransformerSpec, new_tokens: float, gpus: int) -> f
 
 
 def _linear_compute_s(
-    spec: TransformerSpec, new_tokens: float, per_second: float, gpus: int = 1
+    spec: TransformerSpec, new_tokens: float, per_second: float, gpus: int
 ) -> float:
     """The projections' and MLPs' FLOPs at ``per_second``, the experts' share at their tiles'
     occupancy and at the pace of the busiest GPU."""
