@@ -25,9 +25,9 @@ def _reference_folder(tmp_path: Path) -> Path:
     source = tmp_path / "reference"
     published = REPO / "src" / "flopfolio" / "validation" / "data" / "published"
     (source / "calibration").mkdir(parents=True)
-    # The reference folder's calibration files; flopfolio's own held-out runs are not among them.
+    # The reference folder's calibration files; flopfolio's own held-out rows are not among them.
     for csv in published.glob("*.csv"):
-        if csv.name != "training_runs_holdout.csv":
+        if not csv.name.endswith("_holdout.csv"):
             shutil.copyfile(csv, source / "calibration" / csv.name)
     shutil.copyfile(TEST_DATA / "accelerators.csv", source / "accelerators.csv")
     for folder in ("skypilot-samples", "hosted-api-prices"):

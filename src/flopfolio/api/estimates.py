@@ -8,6 +8,7 @@ service both call these, so they show the same numbers.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from flopfolio.api.model_input import choose_model
@@ -16,7 +17,7 @@ from flopfolio.catalog.profiles import load_profile
 from flopfolio.economics.pricing import PriceChoice, choose_price
 from flopfolio.perf.batch_job import batch_job
 from flopfolio.perf.goodput import EVAL_FRACTION, PROGRAM_FACTOR, PROGRAM_FACTOR_BAND
-from flopfolio.perf.inference import InferenceConstants, constants_for, estimate_inference
+from flopfolio.perf.inference import constants_for, estimate_inference
 from flopfolio.perf.step_time import StepConstants
 from flopfolio.perf.training import estimate_training
 from flopfolio.planning.uncertainty import RunUncertainty, simulate
@@ -134,7 +135,7 @@ def estimate_serving(
             ) from None
     fitted = constants_for(acc, cat.serving.values)
     if mfu is not None:
-        fitted = InferenceConstants(mfu, fitted.bandwidth_efficiency, fitted.layer_overhead_s)
+        fitted = dataclasses.replace(fitted, compute_efficiency=mfu)
     estimate = estimate_inference(
         choice.spec, acc, input_tokens=input_tokens, output_tokens=output_tokens, constants=fitted,
         gpus=gpus, precision=prec,

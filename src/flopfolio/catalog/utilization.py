@@ -21,7 +21,11 @@ INFERENCE_COLUMNS = (
     "layer_overhead_s",
     "fp4_generation_compute_efficiency",
     "fp4_generation_bandwidth_efficiency",
+    "expert_kernel_efficiency",
 )
+# Constants added after a user's fit may have been saved: a file without them reads as this value
+# (the model as it was before the constant existed).
+OPTIONAL_DEFAULTS = {"expert_kernel_efficiency": 1.0}
 FIT_COLUMNS = ("constant", "value", "source", "as_of")
 
 
@@ -46,6 +50,9 @@ def constants_from_rows(
         if value is None:
             raise CatalogError(f"{row.where}: constant {row.text('constant')!r} has no value.")
         values[row.text("constant")] = value
+    for name, default in OPTIONAL_DEFAULTS.items():
+        if name in names:
+            values.setdefault(name, default)
     missing = [c for c in (*names, "residual_log_sd", "runs") if c not in values]
     if missing or not rows:
         raise CatalogError(f"fitted constants lack {', '.join(missing) or 'rows'}.")

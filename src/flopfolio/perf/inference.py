@@ -87,9 +87,10 @@ class InferenceConstants:
     compute_efficiency: float  # e_c
     bandwidth_efficiency: float  # e_b
     layer_overhead_s: float  # τ_L, per layer per step
+    expert_kernel_efficiency: float = 1.0  # e_x: routed experts' kernels relative to dense ones
 
     def __post_init__(self) -> None:
-        for what in ("compute_efficiency", "bandwidth_efficiency"):
+        for what in ("compute_efficiency", "bandwidth_efficiency", "expert_kernel_efficiency"):
             value = getattr(self, what)
             if not 0 < value <= 1:
                 raise InvalidSpecError(
@@ -104,9 +105,10 @@ class InferenceConstants:
         return self.layer_overhead_s * (spec.layers if spec.has_shape else NOMINAL_LAYERS)
 
     @property
-    def values(self) -> tuple[float, float, float]:
+    def values(self) -> tuple[float, ...]:
         """As a fit's values tuple (one set for every generation; see :func:`constants_for`)."""
-        return (self.compute_efficiency, self.bandwidth_efficiency, self.layer_overhead_s)
+        e_c, e_b = self.compute_efficiency, self.bandwidth_efficiency
+        return (e_c, e_b, self.layer_overhead_s, e_c, e_b, self.expert_kernel_efficiency)
 
 
 PLAIN_ROOFLINE = InferenceConstants(1.0, 1.0, 0.0)
@@ -120,11 +122,12 @@ def fp4_generation(acc: Accelerator) -> bool:
 
 def constants_for(acc: Accelerator, values: tuple[float, ...]) -> InferenceConstants:
     """The fitted constants for ``acc``'s generation: ``values`` is the shipped fit's
-    (e_c, e_b, τ_L[, e_c FP4 generation, e_b FP4 generation])."""
+    (e_c, e_b, τ_L[, e_c FP4 generation, e_b FP4 generation[, e_x]])."""
     e_c, e_b, tau = values[:3]
     if len(values) >= 5 and fp4_generation(acc):
         e_c, e_b = values[3], values[4]
-    return InferenceConstants(e_c, e_b, tau)
+    expert = values[5] if len(values) >= 6 else 1.0
+    return InferenceConstants(e_c, e_b, tau, expert)
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,10 +279,10 @@ def busiest_gpu_factor(spec: TransformerSpec, new_tokens: float, gpus: int) -> f
 
 
 def _linear_compute_s(
-    spec: TransformerSpec, new_tokens: float, per_second: float, gpus: int
+    spec: TransformerSpec, new_tokens: float, per_second: float, gpus: int, expert_efficiency: float
 ) -> float:
     """The projections' and MLPs' FLOPs at ``per_second``, the experts' share at their tiles'
-    occupancy and at the pace of the busiest GPU."""
+    occupancy, at the pace of the busiest GPU and at the grouped kernels' relative efficiency."""
     flops = new_tokens * 2.0 * spec.matmul_params_active
     if not (spec.has_shape and spec.experts):
         return flops / per_second
@@ -288,7 +291,8 @@ def _linear_compute_s(
     )
     occupancy = expert_tile_occupancy(spec, new_tokens)
     busiest = busiest_gpu_factor(spec, new_tokens, gpus)
-    return flops * (1.0 - expert_share + expert_share * busiest / occupancy) / per_second
+    routed = expert_share * busiest / occupancy / expert_efficiency
+    return flops * (1.0 - expert_share + routed) / per_second
 
 
 def _step(
@@ -307,9 +311,17 @@ def _step(
     gpus = layout.gpus
     bandwidth = gpus * acc.memory_bw_gb_per_s * 1e9 * k.bandwidth_efficiency
     linear_compute_s = _linear_compute_s(
-        spec, new_tokens, gpus * acc.peak(prec.compute) * k.compute_efficiency, gpus
+        spec,
+        new_tokens,
+        gpus * acc.peak(prec.compute) * k.compute_efficiency,
+        gpus,
+        k.expert_kernel_efficiency,
     )
-    weights_s = spec.weights_touched(new_tokens) * prec.weights.bytes_per_value / bandwidth
+    # The routed experts' weights stream through grouped kernels at e_x of the dense rate.
+    weight_params = spec.weights_touched(new_tokens) + spec.routed_weights_touched(new_tokens) * (
+        1.0 / k.expert_kernel_efficiency - 1.0
+    )
+    weights_s = weight_params * prec.weights.bytes_per_value / bandwidth
     attention_s = kv_s = 0.0
     if spec.has_shape:
         attention_flops = new_tokens * attention_flops_per_token_forward(spec, attended_context)
@@ -516,11 +528,13 @@ def estimate_inference(
         constants.compute_efficiency / spread,
         constants.bandwidth_efficiency / spread,
         constants.layer_overhead_s * spread,
+        constants.expert_kernel_efficiency,
     )
     fast = InferenceConstants(
         min(1.0, constants.compute_efficiency * spread),
         min(1.0, constants.bandwidth_efficiency * spread),
         constants.layer_overhead_s / spread,
+        constants.expert_kernel_efficiency,
     )
     return InferenceEstimate(
         spec=spec,

@@ -230,10 +230,18 @@ class TransformerSpec:
         if not self.experts:
             return self.params - lookup
         routed = self.moe_layers * self.experts * self.expert_params()
+        return self.params - lookup - routed + self.routed_weights_touched(tokens_in_flight)
+
+    def routed_weights_touched(self, tokens_in_flight: float) -> float:
+        """The routed experts' parameters a step over ``tokens_in_flight`` tokens reads (the
+        share of :meth:`weights_touched` that grouped expert kernels stream); 0 if dense."""
+        if not (self.has_shape and self.experts):
+            return 0.0
+        routed = self.moe_layers * self.experts * self.expert_params()
         share = 1.0 - float(
             (1.0 - self.experts_active / self.experts) ** max(tokens_in_flight, 1.0)
         )
-        return self.params - lookup - routed + routed * share
+        return routed * share
 
     @classmethod
     def from_params(

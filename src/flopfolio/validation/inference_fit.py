@@ -1,4 +1,4 @@
-"""Fitting the serving model's constants (``e_c``, ``e_b``, ``τ_L`` of
+"""Fitting the serving model's constants (``e_c``, ``e_b``, ``τ_L``, ``e_x`` of
 :class:`~flopfolio.perf.inference.InferenceConstants`) on published inference benchmarks.
 
 Each benchmark row fixes the model, hardware, chips, precision, batch and lengths; the constants
@@ -7,7 +7,9 @@ time to first token) with SciPy's ``least_squares`` (``soft_l1``) within physica
 
 One (``e_c``, ``e_b``) pair per hardware generation: the cards with FP4 tensor cores get their own
 pair when at least :data:`MIN_GENERATION_ROWS` rows run on them, else they share the others'; the
-per-layer overhead ``τ_L`` is shared. The fit's values are the tuple
+per-layer overhead ``τ_L`` is shared, and so is ``e_x``, the efficiency of the routed experts'
+grouped kernels relative to dense ones (fitted when MoE rows are in the set). The fit's values
+are the tuple
 :func:`~flopfolio.perf.inference.constants_for` reads.
 """
 
@@ -23,9 +25,10 @@ from flopfolio.errors import FlopfolioError
 from flopfolio.perf.inference import constants_for, estimate_inference, fp4_generation
 from flopfolio.validation.cases import number, precision_from_text, spec_from_row
 
-INITIAL = (0.5, 0.8, 5e-5, 0.5, 0.8)
-LOWER = (0.05, 0.05, 0.0, 0.05, 0.05)
-UPPER = (1.0, 1.0, 1e-3, 1.0, 1.0)
+# e_c, e_b, τ_L, e_c and e_b of the FP4 generation, e_x (one for every generation)
+INITIAL = (0.5, 0.8, 5e-5, 0.5, 0.8, 0.8)
+LOWER = (0.05, 0.05, 0.0, 0.05, 0.05, 0.05)
+UPPER = (1.0, 1.0, 1e-3, 1.0, 1.0, 1.0)
 MIN_GENERATION_ROWS = 4
 METRICS = ("output_tokens_per_s", "ttft_ms")
 
@@ -75,7 +78,7 @@ def residuals(cases: Sequence[BenchCase], values: tuple[float, ...]) -> list[flo
 
 @dataclass(frozen=True, slots=True)
 class InferenceFit:
-    values: tuple[float, ...]  # e_c, e_b, τ_L, e_c and e_b of the FP4 generation
+    values: tuple[float, ...]  # e_c, e_b, τ_L, e_c and e_b of the FP4 generation, e_x
     rows: int
     residual_log_sd: float
     generation_rows: int  # rows on FP4-generation cards; below the minimum they share e_c, e_b
@@ -88,15 +91,22 @@ def fit_serving_constants(cases: Sequence[BenchCase]) -> InferenceFit:
     newer = sum(fp4_generation(c.arguments["accelerator"]) for c in cases)
     own_pair = newer >= MIN_GENERATION_ROWS
 
-    def values_of(theta: Any) -> tuple[float, ...]:
-        v = tuple(map(float, theta))
-        return v if own_pair else (*v, v[0], v[1])
+    moe = any(c.arguments["spec"].experts for c in cases)
+    # Without the FP4 generation's own pair, theta leaves it out and the pair is the others';
+    # without MoE rows nothing measures e_x, which stays 1 (the dense kernels' rate).
+    fitted = [0, 1, 2] + ([3, 4] if own_pair else []) + ([5] if moe else [])
 
-    n = 5 if own_pair else 3
+    def values_of(theta: Any) -> tuple[float, ...]:
+        v = dict(zip(fitted, map(float, theta), strict=True))
+        v.setdefault(3, v[0])
+        v.setdefault(4, v[1])
+        v.setdefault(5, 1.0)
+        return tuple(v[i] for i in range(6))
+
     solution = least_squares(
         lambda theta: np.array(residuals(cases, values_of(theta))),
-        np.array(INITIAL[:n]),
-        bounds=(LOWER[:n], UPPER[:n]),
+        np.array([INITIAL[i] for i in fitted]),
+        bounds=([LOWER[i] for i in fitted], [UPPER[i] for i in fitted]),
         loss="soft_l1",
         f_scale=0.2,
     )
