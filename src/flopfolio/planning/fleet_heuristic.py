@@ -9,7 +9,8 @@ Given the GPUs held ``n``, the hours decouple except for the batch work, which i
    the monthly price) carry over to the hours after; a tiny cost per GPU used keeps the dear cards
    idle where it can.
 3. Batch. An LP places the batch work in what the hours leave free (buying, rounded up, what does
-   not fit).
+   not fit). If it had to buy, steps 2 and 3 run once more with each hour leaving free the whole
+   GPUs the guide gives the batch work in it, and the cheaper of the two plans stands.
 4. Local search. Hold one GPU fewer of a card: the hours that used all of it are re-solved (each
    started from its replicas with enough of them moved off that card), allowed to buy GPUs of
    other cards for less than the one given up, then the batch LP again; a move that saves money is
