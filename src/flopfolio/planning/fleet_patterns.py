@@ -65,6 +65,7 @@ class CoverLp:
             (j, t): [(self.n[j], -1.0)] for j in range(n_cards) for t in range(n_periods)
         }
         self.patterns: list[tuple[int, int, tuple[int, ...], int]] = []  # (i, t, counts, column)
+        self.batch_columns: list[tuple[int, int, int, int]] = []  # (card, t, gpus, column)
         self.complete = True
         for i, (w, options) in enumerate(index.latency):
             if time.perf_counter() > deadline:
@@ -89,6 +90,7 @@ class CoverLp:
                     col = lp.var(0.0)
                     capacity[opt.card, t].append((col, float(opt.gpus)))
                     work.append((col, h * opt.rate))
+                    self.batch_columns.append((opt.card, t, opt.gpus, col))
             lp.row(work, w.batch_requests, math.inf)
         for entries in capacity.values():
             if len(entries) > 1:
@@ -140,6 +142,13 @@ class CoverLp:
         for j in above:
             held[j] = ceil_replicas(self.x[self.n[j]])
         return [held[j] for j in range(n_cards)]
+
+    def batch_gpus(self) -> list[list[float]]:
+        """GPUs per period and card that the batch work takes in the last solution."""
+        use = [[0.0] * len(self.index.cards) for _ in range(self.index.periods)]
+        for j, t, gpus, col in self.batch_columns:
+            use[t][j] += gpus * self.x[col]
+        return use
 
     def rounded(self) -> dict[tuple[int, int], tuple[int, ...]]:
         """Each hour's pattern of most weight in the last solution, by ``(workload, period)``."""
