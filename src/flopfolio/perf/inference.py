@@ -74,7 +74,11 @@ from flopfolio.workload.flops import (
 from flopfolio.workload.memory import kv_cache_bytes_per_token
 
 USABLE_MEMORY_FRACTION = 0.90  # the rest: activations, CUDA graphs, fragmentation
-MAX_BATCH = 1 << 16
+MAX_BATCH = 1 << 16  # the largest --batch a user may ask for
+# The most sequences a serving engine schedules at once, whatever the KV cache would hold:
+# TensorRT-LLM's trtllm-bench caps max_batch_size at 4,096 (tensorrt_llm/bench/build/tuning.py,
+# finetune_setting), the setting of every published benchmark here.
+SCHEDULER_MAX_BATCH = 4096
 NOMINAL_LAYERS = 32  # for the per-layer overhead of a model known only by its parameter count
 EFFICIENCY_LOG_SD = (
     0.20  # band: ±20% (log) on the step time; replaced by the fit's spread when known
@@ -406,9 +410,9 @@ def max_batch(
     if free <= 0:
         return 0
     if not spec.has_shape:
-        return MAX_BATCH
+        return SCHEDULER_MAX_BATCH
     copies = kv_replication(spec, ReplicaLayout.for_gpus(gpus, acc, spec).tensor)
-    return int(min(MAX_BATCH, free // (seq * kv_cache_bytes_per_token(spec, prec.kv) * copies)))
+    return int(min(SCHEDULER_MAX_BATCH, free // (seq * kv_cache_bytes_per_token(spec, prec.kv) * copies)))
 
 
 def fewest_gpus_for_weights(spec: TransformerSpec, acc: Accelerator, prec: ServingPrecision) -> int:

@@ -236,7 +236,7 @@ class FleetHeuristic:
         for t in range(self.index.periods):
             if self.stop():
                 return None
-            caps = [held[j] + bought[j] - kept[t][j] for j in range(n_cards)]
+            caps = [max(0, held[j] + bought[j] - kept[t][j]) for j in range(n_cards)]
             start = {i: list(c) for (i, tt), c in rounded.items() if tt == t} or None
             result = (
                 None
