@@ -4,6 +4,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from tests.cli.helpers import run_cli
 from tests.conftest import REPO
 
@@ -91,16 +93,23 @@ def test_readme_accuracy_table_matches_validate() -> None:
                 assert cells[column] == f"{unseen:.0%}", by
 
 
-def test_readme_and_accuracy_md_rows_for_runs_never_fitted_match_validate() -> None:
-    """training_runs_holdout.csv is judged by the shipped constants alone (no fit uses it), so
-    both tables give its in-sample cells and a dash for the held-out ones."""
+@pytest.mark.parametrize(
+    ("kind", "filename", "label"),
+    [("training", "training_runs_holdout.csv", "| held-out training"),
+     ("inference", "inference_bench_holdout.csv", "| held-out inference")],
+)  # fmt: skip
+def test_readme_and_accuracy_md_rows_for_rows_never_fitted_match_validate(
+    kind: str, filename: str, label: str
+) -> None:
+    """The holdout files are judged by the shipped constants alone (no fit uses them), so both
+    tables give their in-sample cells and a dash for the held-out ones."""
     from flopfolio.catalog.catalog import load_catalog
     from flopfolio.validation.published import published_path
     from flopfolio.validation.runs import validate_file
 
-    path = published_path("training", "training_runs_holdout.csv")
-    summary = validate_file("training", path, load_catalog(None)).to_dict()["summary"]
-    (row,) = [line for line in README.splitlines() if line.startswith("| held-out training")]
+    path = published_path(kind, filename)
+    summary = validate_file(kind, path, load_catalog(None)).to_dict()["summary"]
+    (row,) = [line for line in README.splitlines() if line.startswith(label)]
     cells = [c.strip() for c in row.strip("|").split("|")]
     assert cells[1:5] == [
         str(summary["n"]),
@@ -110,7 +119,7 @@ def test_readme_and_accuracy_md_rows_for_runs_never_fitted_match_validate() -> N
     ]
     assert cells[5:] == ["—", "—"]
     text = (REPO / "docs" / "accuracy.md").read_text(encoding="utf-8")
-    (row,) = [line for line in text.splitlines() if line.startswith("| `training_runs_holdout")]
+    (row,) = [line for line in text.splitlines() if line.startswith(f"| `{filename}")]
     cells = [c.strip() for c in row.strip("|").split("|")]
     assert cells[1:] == [
         str(summary["n"]),

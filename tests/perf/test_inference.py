@@ -84,7 +84,8 @@ def test_kv_heads_are_replicated_past_the_tensor_parallel_degree(catalog: Catalo
 
 def test_expert_gemms_run_on_whole_tiles(catalog: Catalog) -> None:
     spec = catalog.preset("qwen3-235b-a22b").spec  # 128 experts, top-8
-    assert expert_tile_occupancy(spec, 160) == pytest.approx(10 / 128)  # 10 rows per expert
+    # 10 rows per expert: at 160 tokens all but 0.003 of the 128 experts are hit.
+    assert expert_tile_occupancy(spec, 160) == pytest.approx(10 / 128, rel=1e-3)
     assert expert_tile_occupancy(spec, 2048) == pytest.approx(1.0)  # 128 rows: one full tile
     assert expert_tile_occupancy(spec, 2080) == pytest.approx(130 / 256)
 
@@ -120,6 +121,47 @@ def test_each_generation_gets_its_fitted_pair(catalog: Catalog) -> None:
     assert constants_for(catalog.accelerator("B200"), values) == InferenceConstants(0.2, 0.4, 1e-4)
     assert constants_for(catalog.accelerator("MI355X"), values).compute_efficiency == 0.2
     assert constants_for(catalog.accelerator("A100-80GB"), values[:3]).compute_efficiency == 0.5
+    assert (
+        constants_for(catalog.accelerator("B200"), (*values, 0.4)).expert_kernel_efficiency == 0.4
+    )
+    assert constants_for(catalog.accelerator("H100"), values).expert_kernel_efficiency == 1.0
+
+
+def test_routed_experts_stream_at_their_kernels_efficiency(catalog: Catalog) -> None:
+    """Scout at batch 1 in fp8 on 4 H200, held memory-bound (e_b 0.1): halving e_x adds the
+    routed experts' touched bytes once more to the step, and nothing else (hand calculation)."""
+    spec = catalog.preset("llama-4-scout-17b-16e").spec
+
+    def tpot(expert_efficiency: float) -> float:
+        k = InferenceConstants(1.0, 0.1, 0.0, expert_efficiency)
+        est = estimate_inference(
+            spec, catalog.accelerator("H200"), constants=k, input_tokens=0, output_tokens=1,
+            gpus=4, precision=Precision.FP8,
+        )  # fmt: skip
+        assert est.central.decode_bound == "memory"
+        return est.central.tpot_s
+
+    # One token a step, top-1 of 16 experts: one expert per MoE layer is read.
+    routed = spec.routed_weights_touched(1)
+    assert routed == pytest.approx(spec.moe_layers * spec.expert_params())
+    assert tpot(0.5) - tpot(1.0) == pytest.approx(routed * 1.0 / (4 * 4.8e12 * 0.1), rel=1e-6)
+    assert catalog.preset("llama-3.1-8b").spec.routed_weights_touched(64) == 0.0
+
+
+def test_expert_tiles_count_only_the_experts_hit(catalog: Catalog) -> None:
+    # Scout at one token a step: one of 16 experts runs, on one row of a 128-row tile.
+    spec = catalog.preset("llama-4-scout-17b-16e").spec
+    assert expert_tile_occupancy(spec, 1) == pytest.approx(1 / 128)
+
+
+def test_the_scheduler_caps_the_batch_where_memory_would_allow_more(catalog: Catalog) -> None:
+    # Llama 3.1 8B in fp8 on a B200 at 128/128: ~150 GB of KV room, 16 kB a token, far more
+    # than trtllm-bench's 4,096 sequences.
+    est = estimate_inference(
+        catalog.preset("llama-3.1-8b").spec, catalog.accelerator("B200"), input_tokens=128,
+        output_tokens=128, precision=Precision.FP8, batch_max=True, constants=K,
+    )  # fmt: skip
+    assert est.batch == est.max_batch == 4096
 
 
 def test_batch_raises_throughput_until_compute_binds(catalog: Catalog) -> None:

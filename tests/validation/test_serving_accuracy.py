@@ -11,6 +11,7 @@ from flopfolio.validation.inference_fit import bench_case, fit_serving_constants
 from flopfolio.validation.published import published_path, shipped_fit_paths
 from flopfolio.validation.runs import read_rows, validate_file
 from tests.cli.helpers import run_json
+from tests.conftest import REPO as ROOT
 
 
 def _ratios(catalog: Catalog, name: str) -> list[float]:
@@ -58,3 +59,45 @@ def test_a_held_out_family_is_really_held_out(catalog: Catalog) -> None:
 
     # Fitted without Scout, Scout is predicted worse than by the fit that saw it: no leak.
     assert median_error(held_out.values) > median_error(catalog.serving.values) + 0.02
+
+
+def test_benchmarks_never_fitted_are_judged_out_of_sample(catalog: Catalog) -> None:
+    """inference_bench_holdout.csv: TensorRT-LLM cells no fit uses (no cell of the fitted files
+    repeated), judged with the shipped constants; docs/accuracy.md names its rows beyond 2×."""
+    from flopfolio.validation.published import SERVING_FIT_FILES
+
+    assert "inference_bench_holdout.csv" not in SERVING_FIT_FILES
+
+    def cell(row: dict[str, str]) -> tuple[str, ...]:
+        keys = ("hardware", "num_chips", "precision", "input_len", "output_len", "value")
+        return tuple(row[k] for k in keys)
+
+    fitted = {cell(row) for path in shipped_fit_paths("inference") for row in read_rows(path)}
+    rows = read_rows(published_path("inference", "inference_bench_holdout.csv"))
+    assert all(row["source"] and row["split"] == "holdout" for row in rows)
+    assert not {cell(row) for row in rows} & fitted
+    report = validate_file(
+        "inference", published_path("inference", "inference_bench_holdout.csv"), catalog
+    ).to_dict()
+    assert report["summary"]["n"] == len(rows) == 186 and not report["skipped"]
+    beyond = {
+        r["name"].removeprefix("TRT-LLM ")
+        for r in report["rows"]
+        if not 0.5 <= r["predicted"] / r["reported"] <= 2.0
+    }
+    assert beyond == {
+        "Qwen3-30B-A3B B200 FP4 128/128",
+        "Qwen3-30B-A3B GB200 FP4 128/128",
+        "Qwen3-30B-A3B GB200 FP4 1000/1000",
+    }
+    accuracy = " ".join((ROOT / "docs" / "accuracy.md").read_text(encoding="utf-8").split())
+    median = report["summary"]["median_abs_error"]
+    assert f"**median {median:.0%}, max {report['summary']['max_abs_error']:.0%}; three rows" in (
+        accuracy
+    )
+
+
+def test_a_fit_without_moe_rows_leaves_the_expert_efficiency_at_one(catalog: Catalog) -> None:
+    rows = read_rows(published_path("inference", "inference_bench.csv"))
+    cases = [c for c in (bench_case(r, catalog) for r in rows) if not isinstance(c, str)]
+    assert fit_serving_constants(cases).values[5] == 1.0

@@ -20,6 +20,8 @@ max over the summed work would let KV reads hide behind GEMMs, which no framewor
   ``n`` tokens runs a GEMM padded to whole 128-row tiles, ``u = m / (128·⌈m/128⌉)`` on its share;
 * weight bytes: the weights the step touches (all of a dense model; for MoE only the experts hit,
   ``TransformerSpec.weights_touched``) at the *weight* precision;
+* routed experts: their FLOPs and weight bytes run at ``e_x`` of the dense kernels' rate (grouped
+  GEMMs of a few dozen rows per expert, with their permute and finalize kernels);
 * attention FLOPs: scores and values at the tokens' context (``workload/flops.py``), at FP8 when
   the GEMMs run in FP4 (attention has no FP4 kernels);
 * KV bytes: ``b`` × context × KV bytes per token at the *KV* precision (GQA/MQA/MLA-aware), each KV
@@ -36,11 +38,11 @@ max over the summed work would let KV reads hide behind GEMMs, which no framewor
 
 Time per output token is ``τ``; throughput is ``b/τ`` output tokens per second. Time to first
 token is one request's prefill on the replica (``s_in`` tokens, compute- or weight-bound) plus
-``L·τ_L``. ``e_c``, ``e_b`` and ``τ_L`` are fitted on published benchmarks (``flopfolio fit
+``L·τ_L``. ``e_c``, ``e_b``, ``τ_L`` and ``e_x`` are fitted on published benchmarks (``flopfolio fit
 inference``; shipped in ``catalog/data/inference_fit.csv``), with one (``e_c``, ``e_b``) pair per
 hardware generation: the cards with FP4 tensor cores (Blackwell, CDNA 4) get their own where the
-benchmarks cover them (:func:`constants_for`); the plain roofline (1, 1, 0) is the validation
-baseline.
+benchmarks cover them (:func:`constants_for`), and one ``e_x`` for all; the plain roofline
+(1, 1, 0, 1) is the validation baseline. A batch is at most :data:`SCHEDULER_MAX_BATCH`.
 
 Quantization: weights, activations (compute) and the KV cache each have a precision. Weight-only
 formats the chip cannot compute in (int4, fp4 on pre-Blackwell) compute in bf16 (fp16 where the
@@ -266,11 +268,14 @@ def kv_replication(spec: TransformerSpec, tensor: int) -> float:
 
 
 def expert_tile_occupancy(spec: TransformerSpec, new_tokens: float) -> float:
-    """Share of the expert GEMMs' padded tiles holding real rows: each expert receives ``n·k/E``
-    rows and its GEMM runs on whole :data:`GEMM_TILE_ROWS` tiles."""
-    rows = new_tokens * spec.experts_active / spec.experts
-    if rows <= 0:
+    """Share of the expert GEMMs' padded tiles holding real rows: the ``n·k`` rows of a step go to
+    the ``E·(1 − (1 − k/E)ⁿ)`` experts hit (an expert no token picks runs no GEMM), and each hit
+    expert's GEMM runs on whole :data:`GEMM_TILE_ROWS` tiles."""
+    if new_tokens <= 0:
         return 1.0
+    k, experts = spec.experts_active, spec.experts
+    hit = experts * (1.0 - (1.0 - k / experts) ** max(new_tokens, 1.0))
+    rows = new_tokens * k / hit
     return rows / (math.ceil(rows / GEMM_TILE_ROWS) * GEMM_TILE_ROWS)
 
 
@@ -412,7 +417,9 @@ def max_batch(
     if not spec.has_shape:
         return SCHEDULER_MAX_BATCH
     copies = kv_replication(spec, ReplicaLayout.for_gpus(gpus, acc, spec).tensor)
-    return int(min(SCHEDULER_MAX_BATCH, free // (seq * kv_cache_bytes_per_token(spec, prec.kv) * copies)))
+    return int(
+        min(SCHEDULER_MAX_BATCH, free // (seq * kv_cache_bytes_per_token(spec, prec.kv) * copies))
+    )
 
 
 def fewest_gpus_for_weights(spec: TransformerSpec, acc: Accelerator, prec: ServingPrecision) -> int:
