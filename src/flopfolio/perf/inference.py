@@ -273,10 +273,8 @@ def expert_tile_occupancy(spec: TransformerSpec, new_tokens: float) -> float:
     expert's GEMM runs on whole :data:`GEMM_TILE_ROWS` tiles."""
     if new_tokens <= 0:
         return 1.0
-    k, experts = spec.experts_active, spec.experts
-    hit = experts * (1.0 - (1.0 - k / experts) ** max(new_tokens, 1.0))
-    rows = new_tokens * k / hit
-    return rows / (math.ceil(rows / GEMM_TILE_ROWS) * GEMM_TILE_ROWS)
+    rows = new_tokens * spec.experts_active / spec.experts_hit(new_tokens)
+    return float(rows / (math.ceil(rows / GEMM_TILE_ROWS) * GEMM_TILE_ROWS))
 
 
 def busiest_gpu_factor(spec: TransformerSpec, new_tokens: float, gpus: int) -> float:

@@ -237,11 +237,15 @@ class TransformerSpec:
         share of :meth:`weights_touched` that grouped expert kernels stream); 0 if dense."""
         if not (self.has_shape and self.experts):
             return 0.0
-        routed = self.moe_layers * self.experts * self.expert_params()
-        share = 1.0 - float(
-            (1.0 - self.experts_active / self.experts) ** max(tokens_in_flight, 1.0)
-        )
-        return routed * share
+        return self.moe_layers * self.expert_params() * self.experts_hit(tokens_in_flight)
+
+    def experts_hit(self, tokens: float) -> float:
+        """Expected distinct experts per MoE layer that ``tokens`` tokens route to, uniformly:
+        ``E·(1 − (1 − k/E)ⁿ)`` (0 if dense)."""
+        if not self.experts:
+            return 0.0
+        missed = (1.0 - self.experts_active / self.experts) ** max(tokens, 1.0)
+        return self.experts * (1.0 - float(missed))
 
     @classmethod
     def from_params(
