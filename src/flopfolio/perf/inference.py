@@ -16,8 +16,9 @@ KV cache) run one after the other in a step, so each has its own roofline and th
 max over the summed work would let KV reads hide behind GEMMs, which no framework does.
 
 * linear FLOPs: ``2 × matmul parameters`` per token, at the *compute* precision's dense peak; ``u``
-  is the tile occupancy of the expert GEMMs: an expert that receives ``m = n·k/E`` of the step's
-  ``n`` tokens runs a GEMM padded to whole 128-row tiles, ``u = m / (128·⌈m/128⌉)`` on its share;
+  is the tile occupancy of the expert GEMMs: each of the ``E_hit = E·(1 − (1 − k/E)ⁿ)`` experts
+  the step's ``n`` tokens reach receives ``m = n·k/E_hit`` rows and runs a GEMM padded to whole
+  128-row tiles, ``u = m / (128·⌈m/128⌉)`` on its share;
 * weight bytes: the weights the step touches (all of a dense model; for MoE only the experts hit,
   ``TransformerSpec.weights_touched``) at the *weight* precision;
 * routed experts: their FLOPs and weight bytes run at ``e_x`` of the dense kernels' rate (grouped
