@@ -148,6 +148,25 @@ def test_routed_experts_stream_at_their_kernels_efficiency(catalog: Catalog) -> 
     assert catalog.preset("llama-3.1-8b").spec.routed_weights_touched(64) == 0.0
 
 
+def test_moe_steps_pay_for_permuting_tokens_into_expert_order(catalog: Catalog) -> None:
+    """Scout at batch 1 in FP4 on one B200, held memory-bound (e_b 0.1): the step streams the
+    weights it touches, its KV cache and the permutation's bf16 copies, 2·h·(k + 1) elements per
+    MoE layer for one token, and nothing else (hand calculation)."""
+    spec = catalog.preset("llama-4-scout-17b-16e").spec
+    acc = catalog.accelerator("B200")
+    est = estimate_inference(
+        spec, acc, constants=InferenceConstants(1.0, 0.1, 0.0, 1.0), input_tokens=0,
+        output_tokens=1, gpus=1, precision=Precision.FP4,
+    )  # fmt: skip
+    assert est.central.decode_bound == "memory"
+    bandwidth = acc.memory_bw_gb_per_s * 1e9 * 0.1
+    weights = spec.weights_touched(1) * Precision.FP4.bytes_per_value
+    kv = 0.5 * kv_cache_bytes_per_token(spec, Precision.FP8)  # half a token of context on average
+    permutation = 2 * spec.hidden * (1 + 1) * 2.0 * spec.moe_layers  # top-1, bf16
+    assert permutation == 2 * 5120 * 2 * 2 * 48
+    assert est.central.tpot_s == pytest.approx((weights + kv + permutation) / bandwidth, rel=1e-9)
+
+
 def test_expert_tiles_count_only_the_experts_hit(catalog: Catalog) -> None:
     # Scout at one token a step: one of 16 experts runs, on one row of a 128-row tile.
     spec = catalog.preset("llama-4-scout-17b-16e").spec

@@ -58,3 +58,5 @@ def test_permutation_by_hand() -> None:
     # 10 tokens, hidden 4, top-2: forward reads 10·4 and writes 10·2·4, then reads 10·2·4 and
     # writes 10·4 (240 elements); the backward as much again.
     assert float(permutation_elements(10, 4, 2)) == 480
+    # Serving moves the tokens forward only: half.
+    assert float(permutation_elements(10, 4, 2, backward=False)) == 240

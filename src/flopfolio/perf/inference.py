@@ -9,7 +9,7 @@ step on average (chunked prefill). One step takes
 
     τ = max(linear FLOPs / (G·peak·e_c·u), weight bytes / (G·bw·e_b))
       + max(attention FLOPs / (G·peak_attn·e_c), KV bytes / (G·bw·e_b))
-      + communication + L·τ_L
+      + communication + expert permutation + L·τ_L
 
 The projections and MLPs (GEMMs that stream the weights) and attention (kernels that stream the
 KV cache) run one after the other in a step, so each has its own roofline and the two add; a single
@@ -22,7 +22,7 @@ max over the summed work would let KV reads hide behind GEMMs, which no framewor
 * weight bytes: the weights the step touches (all of a dense model; for MoE only the experts hit,
   ``TransformerSpec.weights_touched``) at the *weight* precision;
 * routed experts: their FLOPs and weight bytes run at ``e_x`` of the dense kernels' rate (grouped
-  GEMMs of a few dozen rows per expert, with their permute and finalize kernels);
+  GEMMs of a few dozen rows per expert);
 * attention FLOPs: scores and values at the tokens' context (``workload/flops.py``), at FP8 when
   the GEMMs run in FP4 (attention has no FP4 kernels);
 * KV bytes: ``b`` × context × KV bytes per token at the *KV* precision (GQA/MQA/MLA-aware), each KV
@@ -31,6 +31,9 @@ max over the summed work would let KV reads hide behind GEMMs, which no framewor
 * communication: two all-reduces per layer of the step's activations across ``t`` (ring,
   intra-node link), one point-to-point hop per pipeline boundary, and for MoE two all-to-alls per
   MoE layer across the replica;
+* expert permutation: each MoE layer copies every token's hidden state into expert order, once
+  per chosen expert, and gathers the outputs back (``2·n·h·(k + 1)`` bf16 elements read and
+  written, :func:`~flopfolio.perf.routing.permutation_elements` as in training), at ``e_b``;
 * MoE load: the routed GEMMs and the all-to-alls wait for the replica's most loaded GPU, which
   even a router balanced on average loads above the mean (:mod:`flopfolio.perf.routing`; 6% at
   1,000 tokens a step, top-1 of 16 experts on 4 GPUs);
@@ -64,7 +67,7 @@ from flopfolio.perf.kernels import (
     FALLBACK_SCALE_OUT_GB_PER_S,
     GEMM_TILE_ROWS,
 )
-from flopfolio.perf.routing import busiest_rank_factor
+from flopfolio.perf.routing import busiest_rank_factor, permutation_elements
 from flopfolio.specs.band import Band
 from flopfolio.specs.precision import Precision
 from flopfolio.specs.transformer import TransformerSpec
@@ -365,10 +368,18 @@ def _step(
                 / gpus
                 / ((acc.intra_node_gb_per_s or FALLBACK_INTRA_GB_PER_S) * 1e9)
             )
+    permute_s = 0.0
+    if spec.has_shape and spec.experts:
+        # Tokens copied into expert order and gathered back (bf16 hidden states): memory-bound
+        # kernels between the GEMMs, counted as in training (perf/routing.py).
+        elements = permutation_elements(
+            new_tokens, spec.hidden, spec.experts_active, backward=False
+        )
+        permute_s = float(elements) * 2.0 * spec.moe_layers / bandwidth
     compute_s = linear_compute_s + attention_s
-    memory_s = weights_s + kv_s
+    memory_s = weights_s + kv_s + permute_s
     bound = max((compute_s, "compute"), (memory_s, "memory"), (comm_s, "communication"))[1]
-    step_s = max(linear_compute_s, weights_s) + max(attention_s, kv_s) + comm_s
+    step_s = max(linear_compute_s, weights_s) + max(attention_s, kv_s) + comm_s + permute_s
     return step_s + k.step_overhead_s(spec), bound
 
 

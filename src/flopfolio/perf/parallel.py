@@ -118,7 +118,7 @@ def layer_params(spec: TransformerSpec) -> tuple[float, float]:
     total_layers = spec.params - spec.embedding_params()
     if not spec.experts:
         return total_layers / spec.layers, 0.0
-    routed = spec.moe_layers * spec.experts * spec.expert_params()
+    routed = spec.routed_params
     return (total_layers - routed) / spec.layers, routed / spec.layers
 
 

@@ -56,10 +56,13 @@ def busiest_rank_factor(
     return result
 
 
-def permutation_elements(tokens: Array | float, hidden: float, active: int) -> Array:
-    """Elements read and written per MoE layer, forward and backward, to put ``tokens`` tokens in
-    expert order and back."""
+def permutation_elements(
+    tokens: Array | float, hidden: float, active: int, *, backward: bool = True
+) -> Array:
+    """Elements read and written per MoE layer to put ``tokens`` tokens in expert order and back:
+    forward and backward (training), or forward only (serving: ``backward=False``)."""
     import numpy as np
 
-    result: Array = 4.0 * np.asarray(tokens, float) * hidden * (active + 1)
+    passes = 2.0 if backward else 1.0
+    result: Array = passes * 2.0 * np.asarray(tokens, float) * hidden * (active + 1)
     return result

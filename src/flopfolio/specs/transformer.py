@@ -229,8 +229,20 @@ class TransformerSpec:
             lookup += self.seq_len * self.hidden
         if not self.experts:
             return self.params - lookup
-        routed = self.moe_layers * self.experts * self.expert_params()
-        return self.params - lookup - routed + self.routed_weights_touched(tokens_in_flight)
+        return (
+            self.params
+            - lookup
+            - self.routed_params
+            + self.routed_weights_touched(tokens_in_flight)
+        )
+
+    @property
+    def routed_params(self) -> float:
+        """Parameters of every routed expert (0 if dense): what expert parallelism shards and
+        attention data parallelism does not replicate."""
+        if not (self.has_shape and self.experts):
+            return 0.0
+        return self.moe_layers * self.experts * self.expert_params()
 
     def routed_weights_touched(self, tokens_in_flight: float) -> float:
         """The routed experts' parameters a step over ``tokens_in_flight`` tokens reads (the
