@@ -164,6 +164,8 @@ def test_moe_steps_pay_for_permuting_tokens_into_expert_order(catalog: Catalog) 
     kv = 0.5 * kv_cache_bytes_per_token(spec, Precision.FP8)  # half a token of context on average
     permutation = 2 * spec.hidden * (1 + 1) * 2.0 * spec.moe_layers  # top-1, bf16
     assert permutation == 2 * 5120 * 2 * 2 * 48
+    # The routed experts the weights_touched above subtracts before adding back the one hit.
+    assert spec.routed_params == 48 * 16 * 3 * 5120 * 8192
     assert est.central.tpot_s == pytest.approx((weights + kv + permutation) / bandwidth, rel=1e-9)
 
 

@@ -375,7 +375,7 @@ def _step(
         elements = permutation_elements(
             new_tokens, spec.hidden, spec.experts_active, backward=False
         )
-        permute_s = float(elements) * 2.0 * spec.moe_layers / bandwidth
+        permute_s = float(elements) * Precision.BF16.bytes_per_value * spec.moe_layers / bandwidth
     compute_s = linear_compute_s + attention_s
     memory_s = weights_s + kv_s + permute_s
     bound = max((compute_s, "compute"), (memory_s, "memory"), (comm_s, "communication"))[1]

@@ -238,8 +238,8 @@ class TransformerSpec:
 
     @property
     def routed_params(self) -> float:
-        """Parameters of every routed expert (0 if dense): what expert parallelism shards and
-        attention data parallelism does not replicate."""
+        """Parameters of every routed expert, hit or not (0 if dense): what expert parallelism
+        shards."""
         if not (self.has_shape and self.experts):
             return 0.0
         return self.moe_layers * self.experts * self.expert_params()
