@@ -71,6 +71,9 @@ from flopfolio.workload.flops import attention_flops_per_token_forward, training
 if TYPE_CHECKING:
     from flopfolio.perf.parallel import Array
 
+# Activations, gradients and gathered weights move (and are permuted) as bf16, whatever the
+# GEMMs' precision: FP8 recipes quantize inside the GEMMs.
+_WIRE_BYTES = Precision.BF16.bytes_per_value
 # A100: 312 TFLOP/s over 2.0 TB/s ≈ 156 FLOP per byte.
 REFERENCE_RIDGE_FLOP_PER_BYTE = 150.0
 # NCCL's own cost model for a ring pass (src/graph/tuning.cc, ncclTopoTuneModel, Simple protocol,
@@ -298,7 +301,7 @@ def step_parts(run: RunShape, grid: ConfigGrid, acc: Accelerator) -> StepParts:
     elementwise = h * tok / (t * c) * layers_gpu * recompute_factor / (acc.memory_bw_gb_per_s * 1e9)
 
     one = np.ones_like(t)
-    bytes_act = tok * h * 2.0 / c
+    bytes_act = tok * h * _WIRE_BYTES / c
     # Each collective is an all-gather + reduce-scatter pair (sequence parallel): two ring passes.
     tp_collectives = np.where(rc == 2, 6.0, 4.0)
     tp = tp_collectives * 2.0 * ring_seconds(acc, bytes_act, t, one) * layers_gpu
@@ -308,12 +311,12 @@ def step_parts(run: RunShape, grid: ConfigGrid, acc: Accelerator) -> StepParts:
         if spec.mla
         else 2 * spec.kv_head_count * spec.head_size
     )
-    cp_bytes = (c - 1) / c * tok / c * kv_width * 2.0 * 3.0
+    cp_bytes = (c - 1) / c * tok / c * kv_width * _WIRE_BYTES * 3.0
     cp = np.where(c > 1, cp_bytes / _link(acc, t * c), 0.0) * layers_gpu
 
     if spec.experts:
         k_active = spec.experts_active
-        routed = tok / (t * c) * k_active * h * 2.0
+        routed = tok / (t * c) * k_active * h * _WIRE_BYTES
         moe_layers_gpu = layers_gpu * spec.moe_layers / spec.layers
         # The busiest expert-parallel rank sets the pace of the all-to-all and the expert GEMMs.
         busiest = busiest_rank_factor(e * tok / c, spec.experts, k_active, e)
@@ -327,7 +330,7 @@ def step_parts(run: RunShape, grid: ConfigGrid, acc: Accelerator) -> StepParts:
         expert_stall = _expert_gemm_stall(run, grid, acc) * moe_layers_gpu
         permute = (
             permutation_elements(tok / (t * c), h, k_active)
-            * 2.0
+            * _WIRE_BYTES
             * recompute_factor
             / (acc.memory_bw_gb_per_s * 1e9)
             * moe_layers_gpu
@@ -336,19 +339,19 @@ def step_parts(run: RunShape, grid: ConfigGrid, acc: Accelerator) -> StepParts:
         ep = imbalance = expert_stall = permute = np.zeros_like(t)
 
     # Stages sit t·c·d ranks apart (Megatron's tp-cp-dp-pp order): usually on other nodes.
-    pp = np.where(p > 1, 2.0 * v * tok * h * 2.0 / (t * c) / _link(acc, t * c * d), 0.0)
+    pp = np.where(p > 1, 2.0 * v * tok * h * _WIRE_BYTES / (t * c) / _link(acc, t * c * d), 0.0)
     bubble = (p - 1) / (v * m)
 
-    model_transfer = ring_seconds(acc, grid.params_per_gpu * 2.0, d, t * c)
+    model_transfer = ring_seconds(acc, grid.params_per_gpu * _WIRE_BYTES, d, t * c)
     zero3 = grid.zero >= 3
     # ZeRO-3 and HSDP gather over their shard group (HSDP's is smaller than d); HSDP then
     # all-reduces each rank's gradient shard across the d / shard replicas once per step.
     shard = grid.shard
-    shard_transfer = ring_seconds(acc, grid.params_per_gpu * 2.0, shard, t * c)
+    shard_transfer = ring_seconds(acc, grid.params_per_gpu * _WIRE_BYTES, shard, t * c)
     replicas = d / shard
     hsdp_allreduce = np.where(
         replicas > 1,
-        2.0 * ring_seconds(acc, grid.params_per_gpu * 2.0 / shard, replicas, t * c * shard),
+        2.0 * ring_seconds(acc, grid.params_per_gpu * _WIRE_BYTES / shard, replicas, t * c * shard),
         0.0,
     )
     optimizer = (
