@@ -40,6 +40,15 @@ max over the summed work would let KV reads hide behind GEMMs, which no framewor
 * ``L·τ_L``: a fixed cost per layer per step (kernel launches and their tails, synchronisation):
   a 94-layer model pays three times a 32-layer one's.
 
+The engine's host is a floor under ``τ``: each step its Python loop samples a token for every
+sequence it owns, appends it and checks for stop (:data:`HOST_SECONDS_PER_SEQUENCE`, 13.8 µs,
+2.75× that on Grace, the CPU of GH200 and GB200; both sourced, not fitted). The overlap scheduler
+does this while the GPU runs the previous step, so a step takes ``max(τ, host)``; a rank owns the
+whole batch under tensor parallelism and ``1/G`` of it under the attention data parallelism
+TensorRT-LLM's MoE benchmarks run on several GPUs. It binds for small models at thousands of
+sequences: Qwen3-30B-A3B (3.3B active) at 4,096 sequences on one GB200 spends 157 ms a step on the
+host against 51 ms on the GPU.
+
 Time per output token is ``τ``; throughput is ``b/τ`` output tokens per second. Time to first
 token is one request's prefill on the replica (``s_in`` tokens, compute- or weight-bound) plus
 ``L·τ_L``. ``e_c``, ``e_b``, ``τ_L`` and ``e_x`` are fitted on published benchmarks (``flopfolio fit
@@ -86,6 +95,16 @@ MAX_BATCH = 1 << 16  # the largest --batch a user may ask for
 # finetune_setting), the setting of every published benchmark here.
 SCHEDULER_MAX_BATCH = 4096
 NOMINAL_LAYERS = 32  # for the per-layer overhead of a model known only by its parameter count
+# The host's work per sequence per step (sampling, appending the token, stop checks) in a Python
+# engine loop. TensorRT-LLM PR 11983 (2026-03): on an L40S server, Llama-3.2-1B at batch 1,000,
+# the PyTorch sampler's host overhead was 13.8 ms per step before that change. The overlap
+# scheduler runs it while the GPU computes the previous step, so it bounds a step, not adds to it.
+HOST_SECONDS_PER_SEQUENCE = 13.8e-6
+# Grace (the CPU of NVIDIA's superchips, GH200 and GB200) runs the same Python 2.75x slower:
+# NVIDIA/TransformerEngine issue 2053, a PyTorch Linear's CPU time 37.08 us on GB200 against
+# 13.48 us on an H100 DGX's Xeon. (TensorRT-LLM PR 16564 sees 8.8 ms of sampler tail per step
+# for 256 requests on GB200: 34 us each.)
+GRACE_HOST_FACTOR = 37.08 / 13.48
 EFFICIENCY_LOG_SD = (
     0.20  # band: ±20% (log) on the step time; replaced by the fit's spread when known
 )
@@ -98,6 +117,7 @@ class InferenceConstants:
     bandwidth_efficiency: float  # e_b
     layer_overhead_s: float  # τ_L, per layer per step
     expert_kernel_efficiency: float = 1.0  # e_x: routed experts' kernels relative to dense ones
+    host_bound: bool = True  # the engine's host time per step bounds it (the plain roofline: no)
 
     def __post_init__(self) -> None:
         for what in ("compute_efficiency", "bandwidth_efficiency", "expert_kernel_efficiency"):
@@ -121,7 +141,7 @@ class InferenceConstants:
         return (e_c, e_b, self.layer_overhead_s, e_c, e_b, self.expert_kernel_efficiency)
 
 
-PLAIN_ROOFLINE = InferenceConstants(1.0, 1.0, 0.0)
+PLAIN_ROOFLINE = InferenceConstants(1.0, 1.0, 0.0, host_bound=False)
 
 
 def fp4_generation(acc: Accelerator) -> bool:
@@ -211,7 +231,7 @@ class InferencePoint:
     ttft_s: float
     tpot_s: float
     output_tokens_per_s: float
-    decode_bound: str  # "compute", "memory" or "communication"
+    decode_bound: str  # "compute", "memory", "communication" or "host"
     prefill_tokens_per_s: float  # prompt tokens per second when prefilling a whole batch at once
 
 
@@ -306,6 +326,12 @@ def _linear_compute_s(
     return flops * (1.0 - expert_share + routed) / per_second
 
 
+def host_seconds_per_sequence(acc: Accelerator) -> float:
+    """The engine's host time per sequence per step on ``acc``'s server (module constants)."""
+    grace = acc.vendor == "NVIDIA" and acc.form_factor == "superchip"
+    return HOST_SECONDS_PER_SEQUENCE * (GRACE_HOST_FACTOR if grace else 1.0)
+
+
 def _step(
     spec: TransformerSpec,
     acc: Accelerator,
@@ -317,8 +343,10 @@ def _step(
     attended_context: float,
     cached_sequences: float,
     cached_context: float,
+    sequences: float,
 ) -> tuple[float, str]:
-    """Seconds for one forward pass over ``new_tokens`` tokens, and what bounds it."""
+    """Seconds for one forward pass over ``new_tokens`` tokens of ``sequences`` sequences, and
+    what bounds it."""
     gpus = layout.gpus
     bandwidth = gpus * acc.memory_bw_gb_per_s * 1e9 * k.bandwidth_efficiency
     linear_compute_s = _linear_compute_s(
@@ -380,7 +408,15 @@ def _step(
     memory_s = weights_s + kv_s + permute_s
     bound = max((compute_s, "compute"), (memory_s, "memory"), (comm_s, "communication"))[1]
     step_s = max(linear_compute_s, weights_s) + max(attention_s, kv_s) + comm_s + permute_s
-    return step_s + k.step_overhead_s(spec), bound
+    step_s += k.step_overhead_s(spec)
+    # Each rank's engine loop samples the sequences it owns: with attention data parallelism (the
+    # setting TensorRT-LLM's MoE benchmarks use on several GPUs) that is 1 / gpus of them; under
+    # tensor parallelism every rank handles the whole batch.
+    owners = gpus if spec.experts else 1
+    host_s = sequences / owners * host_seconds_per_sequence(acc) if k.host_bound else 0.0
+    if host_s > step_s:
+        return host_s, "host"
+    return step_s, bound
 
 
 def serving_point(
@@ -397,11 +433,11 @@ def serving_point(
     if s_in:
         ttft, _ = _step(
             spec, acc, prec, layout, k, new_tokens=s_in, attended_context=s_in / 2,
-            cached_sequences=0, cached_context=0,
+            cached_sequences=0, cached_context=0, sequences=1,
         )  # fmt: skip
         whole_batch, _ = _step(
             spec, acc, prec, layout, k, new_tokens=batch * s_in, attended_context=s_in / 2,
-            cached_sequences=0, cached_context=0,
+            cached_sequences=0, cached_context=0, sequences=batch,
         )  # fmt: skip
         prefill_rate = batch * s_in / whole_batch
     if not s_out:
@@ -410,9 +446,11 @@ def serving_point(
     prefill_share = s_in / s_out  # prompt tokens per generated token, prefilled alongside decode
     # Decode tokens attend to the mean context; prefill tokens to half their prompt.
     mixed_context = (context + prefill_share * s_in / 2) / (1 + prefill_share)
+    # Every sequence samples a token each step, and batch / s_out of them finish their prompt.
     tpot, bound = _step(
         spec, acc, prec, layout, k, new_tokens=batch * (1 + prefill_share),
         attended_context=mixed_context, cached_sequences=batch, cached_context=context,
+        sequences=batch * (1 + 1 / s_out),
     )  # fmt: skip
     return InferencePoint(ttft, tpot, batch / tpot, bound, prefill_rate)
 
@@ -550,12 +588,14 @@ def estimate_inference(
         constants.bandwidth_efficiency / spread,
         constants.layer_overhead_s * spread,
         constants.expert_kernel_efficiency,
+        constants.host_bound,
     )
     fast = InferenceConstants(
         min(1.0, constants.compute_efficiency * spread),
         min(1.0, constants.bandwidth_efficiency * spread),
         constants.layer_overhead_s / spread,
         constants.expert_kernel_efficiency,
+        constants.host_bound,
     )
     return InferenceEstimate(
         spec=spec,

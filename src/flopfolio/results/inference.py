@@ -99,7 +99,7 @@ class InferenceResult:
                 "decode_bound": e.central.decode_bound,
                 "weights_gib": e.weights_gib,
                 "kv_cache_gib": e.kv_cache_gib,
-                "model_basis": "continuous batching; GEMM and attention rooflines per step with fitted efficiencies per hardware generation and a per-layer overhead, TP/PP/EP communication; MoE: the experts a step hits, their tiles, the busiest GPU and the tokens' permutation into expert order",
+                "model_basis": "continuous batching; GEMM and attention rooflines per step with fitted efficiencies per hardware generation and a per-layer overhead, TP/PP/EP communication; MoE: the experts a step hits, their tiles, the busiest GPU and the tokens' permutation into expert order; the engine's host time per sequence as a floor under each step",
                 "price": price_dict(self.price),
             },
         }

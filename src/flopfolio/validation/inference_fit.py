@@ -22,7 +22,12 @@ from typing import Any
 
 from flopfolio.catalog.catalog import Catalog
 from flopfolio.errors import FlopfolioError
-from flopfolio.perf.inference import constants_for, estimate_inference, fp4_generation
+from flopfolio.perf.inference import (
+    InferenceConstants,
+    constants_for,
+    estimate_inference,
+    fp4_generation,
+)
 from flopfolio.validation.cases import number, precision_from_text, spec_from_row
 
 # e_c, e_b, τ_L, e_c and e_b of the FP4 generation, e_x (one for every generation)
@@ -65,7 +70,11 @@ def bench_case(row: dict[str, str], catalog: Catalog) -> BenchCase | str:
 
 def predict(case: BenchCase, values: tuple[float, ...]) -> float:
     """The row's metric under the fit ``values`` (see :func:`constants_for`)."""
-    constants = constants_for(case.arguments["accelerator"], values)
+    return predict_with(case, constants_for(case.arguments["accelerator"], values))
+
+
+def predict_with(case: BenchCase, constants: InferenceConstants) -> float:
+    """The row's metric under ``constants`` (the plain roofline's, for one)."""
     est = estimate_inference(constants=constants, **case.arguments)
     if case.metric == "ttft_ms":
         return est.central.ttft_s * 1e3

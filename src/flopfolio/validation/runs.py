@@ -252,11 +252,15 @@ def validate_inference(
     held_out_by: HeldOutBy = "run",
 ) -> ValidationReport:
     from flopfolio.perf.inference import PLAIN_ROOFLINE
-    from flopfolio.validation.inference_fit import bench_case, fit_serving_constants, predict
+    from flopfolio.validation.inference_fit import (
+        bench_case,
+        fit_serving_constants,
+        predict,
+        predict_with,
+    )
 
     report = ValidationReport("inference", held_out_by=held_out_by if leave_one_out else None)
     fitted = catalog.serving.values
-    plain = PLAIN_ROOFLINE.values
     cases, groups = [], []
     for row in rows:
         case = bench_case(row, catalog)
@@ -276,7 +280,11 @@ def validate_inference(
             loo = predict(case, fit_serving_constants(rest).values)
         report.rows.append(
             ValidationRow(
-                case.name, predict(case, fitted), case.reported, predict(case, plain), loo
+                case.name,
+                predict(case, fitted),
+                case.reported,
+                predict_with(case, PLAIN_ROOFLINE),
+                loo,
             )
         )
     return report
