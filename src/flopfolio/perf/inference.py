@@ -49,9 +49,9 @@ TensorRT-LLM's MoE benchmarks run on several GPUs. It binds for small models at 
 sequences: Qwen3-30B-A3B (3.3B active) at 4,096 sequences on one GB200 spends 157 ms a step on the
 host against 51 ms on the GPU.
 
-Time per output token is ``τ``; throughput is ``b/τ`` output tokens per second. Time to first
-token is one request's prefill on the replica (``s_in`` tokens, compute- or weight-bound) plus
-``L·τ_L``. ``e_c``, ``e_b``, ``τ_L`` and ``e_x`` are fitted on published benchmarks (``flopfolio fit
+Time per output token is the step's time, ``max(τ, host)``; throughput is ``b`` over it, in output
+tokens per second. Time to first token is one request's prefill on the replica (``s_in`` tokens,
+compute- or weight-bound) plus ``L·τ_L``. ``e_c``, ``e_b``, ``τ_L`` and ``e_x`` are fitted on published benchmarks (``flopfolio fit
 inference``; shipped in ``catalog/data/inference_fit.csv``), with one (``e_c``, ``e_b``) pair per
 hardware generation: the cards with FP4 tensor cores (Blackwell, CDNA 4) get their own where the
 benchmarks cover them (:func:`constants_for`), and one ``e_x`` for all; the plain roofline
