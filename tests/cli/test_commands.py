@@ -27,6 +27,17 @@ def test_train_table_and_explain() -> None:
         assert text in done.stdout
 
 
+def test_infer_explain_names_the_host_floor() -> None:
+    # Qwen3-30B-A3B at 4,096 short sequences on one GB200: the host (Grace) sets the pace.
+    done = run_cli(
+        "infer", "--model", "qwen3-30b-a3b", "--gpu", "GB200", "--precision", "fp4",
+        "--batch", "max", "--input-tokens", "128", "--output-tokens", "128", "--explain",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    text = " ".join(done.stdout.split())
+    assert "host-bound" in text and "38.0 µs per sequence a step is a floor" in text
+
+
 def test_train_json_contract() -> None:
     d = run_json(
         "train",

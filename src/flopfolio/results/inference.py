@@ -7,7 +7,7 @@ from typing import Any
 
 from flopfolio.economics.pricing import PriceChoice
 from flopfolio.perf.batch_job import BatchJob
-from flopfolio.perf.inference import InferenceEstimate
+from flopfolio.perf.inference import InferenceEstimate, host_seconds_per_sequence
 from flopfolio.results.common import ModelChoice, accelerator_dict, price_dict
 from flopfolio.specs.band import Band
 
@@ -115,7 +115,13 @@ class InferenceResult:
             f"{e.precision.describe()}",
             f"Step model: continuous batching; compute at {e.constants.compute_efficiency:.2f} of peak, "
             f"memory at {e.constants.bandwidth_efficiency:.2f} of bandwidth, {e.constants.step_overhead_s(e.spec) * 1e3:.2f} ms "
-            "per step (fitted on published benchmarks, per layer)",
+            "per step (fitted on published benchmarks, per layer)"
+            + (
+                f"; the host's {host_seconds_per_sequence(e.accelerator) * 1e6:.1f} µs per "
+                "sequence a step is a floor (sourced)"
+                if e.constants.host_bound
+                else ""
+            ),
             f"Memory: weights {e.weights_gib:.1f} GiB + KV cache {e.kv_cache_gib:.1f} GiB "
             f"= {e.memory_per_gpu_gib:.1f} GiB per GPU ({'fits' if e.fits else 'DOES NOT FIT'})",
             f"Batch {e.batch}: {e.batch_rule} (the KV cache allows {e.max_batch})",
