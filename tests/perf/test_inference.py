@@ -1,5 +1,7 @@
 """The serving model: per-step roofline with continuous batching, quantization, parallelism."""
 
+import math
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -190,6 +192,13 @@ def test_the_host_is_a_floor_under_a_step_of_many_sequences(catalog: Catalog) ->
     one = decode("GB200", 1, fast)
     assert one.decode_bound == "host"
     assert one.tpot_s == pytest.approx(sampled * 13.8e-6 * 37.08 / 13.48, rel=1e-9)
+    # The range spreads the host's time as it spreads the step's (90%: e^(1.645 * 0.2)).
+    ranged = estimate_inference(
+        spec, gb200, input_tokens=128, output_tokens=128, batch=4096, precision=Precision.FP4,
+        constants=fast,
+    )  # fmt: skip
+    assert ranged.slow.tpot_s == pytest.approx(one.tpot_s * math.exp(1.645 * 0.2), rel=1e-9)
+    assert ranged.fast.tpot_s < one.tpot_s
     # Attention data parallelism: each of a MoE replica's ranks samples its own quarter.
     assert decode("GB200", 4, fast).tpot_s == pytest.approx(one.tpot_s / 4, rel=1e-9)
     # Tensor parallelism for a dense model: every rank handles the whole batch.

@@ -117,7 +117,9 @@ class InferenceConstants:
     bandwidth_efficiency: float  # e_b
     layer_overhead_s: float  # τ_L, per layer per step
     expert_kernel_efficiency: float = 1.0  # e_x: routed experts' kernels relative to dense ones
-    host_bound: bool = True  # the engine's host time per step bounds it (the plain roofline: no)
+    # Times the host's time per sequence (HOST_SECONDS_PER_SEQUENCE): 1 as sourced, the band's
+    # spread either side of it, 0 for the plain roofline (no host).
+    host_scale: float = 1.0
 
     def __post_init__(self) -> None:
         for what in ("compute_efficiency", "bandwidth_efficiency", "expert_kernel_efficiency"):
@@ -126,6 +128,8 @@ class InferenceConstants:
                 raise InvalidSpecError(
                     f"{what.replace('_', ' ')} must be in (0, 1], got {value!r}."
                 )
+        if not 0 <= self.host_scale < 100:
+            raise InvalidSpecError(f"host scale must be in [0, 100), got {self.host_scale!r}.")
         if not 0 <= self.layer_overhead_s < 0.01:
             raise InvalidSpecError(
                 f"layer overhead must be in [0, 10) ms, got {self.layer_overhead_s!r} s."
@@ -141,7 +145,7 @@ class InferenceConstants:
         return (e_c, e_b, self.layer_overhead_s, e_c, e_b, self.expert_kernel_efficiency)
 
 
-PLAIN_ROOFLINE = InferenceConstants(1.0, 1.0, 0.0, host_bound=False)
+PLAIN_ROOFLINE = InferenceConstants(1.0, 1.0, 0.0, host_scale=0.0)
 
 
 def fp4_generation(acc: Accelerator) -> bool:
@@ -413,7 +417,7 @@ def _step(
     # setting TensorRT-LLM's MoE benchmarks use on several GPUs) that is 1 / gpus of them; under
     # tensor parallelism every rank handles the whole batch.
     owners = gpus if spec.experts else 1
-    host_s = sequences / owners * host_seconds_per_sequence(acc) if k.host_bound else 0.0
+    host_s = sequences / owners * host_seconds_per_sequence(acc) * k.host_scale
     if host_s > step_s:
         return host_s, "host"
     return step_s, bound
@@ -588,14 +592,14 @@ def estimate_inference(
         constants.bandwidth_efficiency / spread,
         constants.layer_overhead_s * spread,
         constants.expert_kernel_efficiency,
-        constants.host_bound,
+        constants.host_scale * spread,
     )
     fast = InferenceConstants(
         min(1.0, constants.compute_efficiency * spread),
         min(1.0, constants.bandwidth_efficiency * spread),
         constants.layer_overhead_s / spread,
         constants.expert_kernel_efficiency,
-        constants.host_bound,
+        constants.host_scale / spread,
     )
     return InferenceEstimate(
         spec=spec,

@@ -117,9 +117,9 @@ class InferenceResult:
             f"memory at {e.constants.bandwidth_efficiency:.2f} of bandwidth, {e.constants.step_overhead_s(e.spec) * 1e3:.2f} ms "
             "per step (fitted on published benchmarks, per layer)"
             + (
-                f"; the host's {host_seconds_per_sequence(e.accelerator) * 1e6:.1f} µs per "
+                f"; the host's {host_seconds_per_sequence(e.accelerator) * e.constants.host_scale * 1e6:.1f} µs per "
                 "sequence a step is a floor (sourced)"
-                if e.constants.host_bound
+                if e.constants.host_scale
                 else ""
             ),
             f"Memory: weights {e.weights_gib:.1f} GiB + KV cache {e.kv_cache_gib:.1f} GiB "
