@@ -51,11 +51,12 @@ host against 51 ms on the GPU.
 
 Time per output token is the step's time, ``max(τ, host)``; throughput is ``b`` over it, in output
 tokens per second. Time to first token is one request's prefill on the replica (``s_in`` tokens,
-compute- or weight-bound) plus ``L·τ_L``. ``e_c``, ``e_b``, ``τ_L`` and ``e_x`` are fitted on published benchmarks (``flopfolio fit
-inference``; shipped in ``catalog/data/inference_fit.csv``), with one (``e_c``, ``e_b``) pair per
-hardware generation: the cards with FP4 tensor cores (Blackwell, CDNA 4) get their own where the
-benchmarks cover them (:func:`constants_for`), and one ``e_x`` for all; the plain roofline
-(1, 1, 0, 1) is the validation baseline. A batch is at most :data:`SCHEDULER_MAX_BATCH`.
+compute- or weight-bound) plus ``L·τ_L``. ``e_c``, ``e_b``, ``τ_L`` and ``e_x`` are fitted on
+published benchmarks (``flopfolio fit inference``; shipped in ``catalog/data/inference_fit.csv``),
+with one (``e_c``, ``e_b``) pair per hardware generation: the cards with FP4 tensor cores
+(Blackwell, CDNA 4) get their own where the benchmarks cover them (:func:`constants_for`), and one
+``e_x`` for all; the plain roofline (1, 1, 0, 1, no host) is the validation baseline. A batch is at
+most :data:`SCHEDULER_MAX_BATCH`.
 
 Quantization: weights, activations (compute) and the KV cache each have a precision. Weight-only
 formats the chip cannot compute in (int4, fp4 on pre-Blackwell) compute in bf16 (fp16 where the
