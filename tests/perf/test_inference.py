@@ -11,6 +11,7 @@ from flopfolio.errors import InvalidSpecError, UnsupportedPrecisionError
 from flopfolio.perf.inference import (
     PLAIN_ROOFLINE,
     InferenceConstants,
+    InferenceEstimate,
     ServingPrecision,
     constants_for,
     estimate_inference,
@@ -176,39 +177,35 @@ def test_the_host_is_a_floor_under_a_step_of_many_sequences(catalog: Catalog) ->
     """Qwen3-30B-A3B (3.3B active) at 4,096 sequences of 128/128 on GPUs at their full peak: the
     host samples 4,096 · (1 + 1/128) sequences a step (every decode, and the prompts that finish)
     at 13.8 µs each, 2.75× that on Grace (GB200); the GPU's step is shorter (hand calculation)."""
-    spec = catalog.preset("qwen3-30b-a3b").spec
     fast = InferenceConstants(1.0, 1.0, 0.0, 1.0)
-    sampled = 4096 * (1 + 1 / 128)
-    gb200, b200 = catalog.accelerator("GB200"), catalog.accelerator("B200")
-    assert host_seconds_per_sequence(b200) == 13.8e-6
-    assert host_seconds_per_sequence(gb200) == pytest.approx(13.8e-6 * 37.08 / 13.48, rel=1e-12)
+    grace = 13.8e-6 * 37.08 / 13.48
+    assert host_seconds_per_sequence(catalog.accelerator("B200")) == 13.8e-6
+    assert host_seconds_per_sequence(catalog.accelerator("GB200")) == pytest.approx(grace)
 
-    def decode(acc_id: str, gpus: int, constants: InferenceConstants, model: str = "qwen3-30b-a3b"):
+    def decode(
+        gpus: int, constants: InferenceConstants, model: str = "qwen3-30b-a3b"
+    ) -> InferenceEstimate:
         return estimate_inference(
-            catalog.preset(model).spec, catalog.accelerator(acc_id), input_tokens=128,
+            catalog.preset(model).spec, catalog.accelerator("GB200"), input_tokens=128,
             output_tokens=128, batch=4096, gpus=gpus, precision=Precision.FP4, constants=constants,
-        ).central  # fmt: skip
+        )  # fmt: skip
 
-    one = decode("GB200", 1, fast)
-    assert one.decode_bound == "host"
-    assert one.tpot_s == pytest.approx(sampled * 13.8e-6 * 37.08 / 13.48, rel=1e-9)
+    one = decode(1, fast)
+    assert one.central.decode_bound == "host"
+    assert one.central.tpot_s == pytest.approx(4096 * (1 + 1 / 128) * grace, rel=1e-9)
     # The range spreads the host's time as it spreads the step's (90%: e^(1.645 * 0.2)).
-    ranged = estimate_inference(
-        spec, gb200, input_tokens=128, output_tokens=128, batch=4096, precision=Precision.FP4,
-        constants=fast,
-    )  # fmt: skip
-    assert ranged.slow.tpot_s == pytest.approx(one.tpot_s * math.exp(1.645 * 0.2), rel=1e-9)
-    assert ranged.fast.tpot_s < one.tpot_s
+    spread = math.exp(1.645 * 0.2)
+    assert one.slow.tpot_s == pytest.approx(one.central.tpot_s * spread, rel=1e-9)
+    assert one.fast.tpot_s == pytest.approx(one.central.tpot_s / spread, rel=1e-9)
     # Attention data parallelism: each of a MoE replica's ranks samples its own quarter.
-    assert decode("GB200", 4, fast).tpot_s == pytest.approx(one.tpot_s / 4, rel=1e-9)
+    assert decode(4, fast).central.tpot_s == pytest.approx(one.central.tpot_s / 4, rel=1e-9)
     # Tensor parallelism for a dense model: every rank handles the whole batch.
-    dense = decode("GB200", 4, fast, "llama-3.1-8b")
+    dense = decode(4, fast, "llama-3.1-8b").central
     assert dense.decode_bound == "host"
-    assert dense.tpot_s == pytest.approx(one.tpot_s, rel=1e-9)
+    assert dense.tpot_s == pytest.approx(one.central.tpot_s, rel=1e-9)
     # The plain roofline, the validation baseline, has no host.
-    plain = decode("GB200", 1, PLAIN_ROOFLINE)
-    assert plain.decode_bound != "host" and plain.tpot_s < one.tpot_s / 2
-    assert spec.experts == 128
+    plain = decode(1, PLAIN_ROOFLINE).central
+    assert plain.decode_bound != "host" and plain.tpot_s < one.central.tpot_s / 2
 
 
 def test_expert_tiles_count_only_the_experts_hit(catalog: Catalog) -> None:

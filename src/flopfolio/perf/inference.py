@@ -136,6 +136,10 @@ class InferenceConstants:
                 f"layer overhead must be in [0, 10) ms, got {self.layer_overhead_s!r} s."
             )
 
+    def host_s_per_sequence(self, acc: Accelerator) -> float:
+        """The host's seconds per sequence per step on ``acc``'s server, at this scale."""
+        return host_seconds_per_sequence(acc) * self.host_scale
+
     def step_overhead_s(self, spec: TransformerSpec) -> float:
         return self.layer_overhead_s * (spec.layers if spec.has_shape else NOMINAL_LAYERS)
 
@@ -418,7 +422,7 @@ def _step(
     # setting TensorRT-LLM's MoE benchmarks use on several GPUs) that is 1 / gpus of them; under
     # tensor parallelism every rank handles the whole batch.
     owners = gpus if spec.experts else 1
-    host_s = sequences / owners * host_seconds_per_sequence(acc) * k.host_scale
+    host_s = sequences / owners * k.host_s_per_sequence(acc)
     if host_s > step_s:
         return host_s, "host"
     return step_s, bound

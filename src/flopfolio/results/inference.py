@@ -7,7 +7,7 @@ from typing import Any
 
 from flopfolio.economics.pricing import PriceChoice
 from flopfolio.perf.batch_job import BatchJob
-from flopfolio.perf.inference import InferenceEstimate, host_seconds_per_sequence
+from flopfolio.perf.inference import InferenceEstimate
 from flopfolio.results.common import ModelChoice, accelerator_dict, price_dict
 from flopfolio.specs.band import Band
 
@@ -117,7 +117,7 @@ class InferenceResult:
             f"memory at {e.constants.bandwidth_efficiency:.2f} of bandwidth, {e.constants.step_overhead_s(e.spec) * 1e3:.2f} ms "
             "per step (fitted on published benchmarks, per layer)"
             + (
-                f"; the host's {host_seconds_per_sequence(e.accelerator) * e.constants.host_scale * 1e6:.1f} µs per "
+                f"; the host's {e.constants.host_s_per_sequence(e.accelerator) * 1e6:.1f} µs per "
                 "sequence a step is a floor (sourced)"
                 if e.constants.host_scale
                 else ""
