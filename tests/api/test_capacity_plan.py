@@ -25,3 +25,27 @@ def test_break_even_chart_always_spans_the_crossing() -> None:
         # The API is dearer above the crossing and cheaper below it.
         assert curve[0]["api_monthly_usd"] < curve[0]["self_hosted_monthly_usd"]
         assert curve[-1]["api_monthly_usd"] > curve[-1]["self_hosted_monthly_usd"]
+
+
+def test_a_workload_can_serve_its_moe_model_attention_data_parallel() -> None:
+    """`attention_dp: true` in the workload reaches the serving estimate (REST and the web use
+    the same workload): the plan's replica runs the layout `infer --attention-dp` prices."""
+    from flopfolio.api.capacity_plan import parse_workload
+    from flopfolio.api.estimates import estimate_serving
+
+    base = {
+        "model": "llama-4-scout-17b-16e",
+        "precision": "fp8",
+        "requests": [{"share": 1.0, "input_tokens": 1000, "output_tokens": 1000}],
+        "demand": {"mean_requests_per_hour": 5000, "hours": 48},
+        "accelerators": ["H100"],
+    }
+    tp = plan_capacity(parse_workload(base)).plans[0]
+    dp = plan_capacity(parse_workload({**base, "attention_dp": True})).plans[0]
+    alone = estimate_serving(
+        model="llama-4-scout-17b-16e", gpu="H100", input_tokens=1000, output_tokens=1000,
+        precision="fp8", batch="max", attention_dp=True,
+    ).estimate  # fmt: skip
+    assert dp.gpus_per_replica == tp.gpus_per_replica == alone.gpus == 2
+    assert dp.batch == alone.batch < tp.batch  # each rank's copy of the dense weights
+    assert dp.tpot_ms == alone.central.tpot_s * 1e3 != tp.tpot_ms

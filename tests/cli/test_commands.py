@@ -38,6 +38,24 @@ def test_infer_explain_names_the_host_floor() -> None:
     assert "host-bound" in text and "38.0 µs per sequence a step is a floor" in text
 
 
+def test_infer_attention_dp_layout() -> None:
+    # Llama 4 Scout on 4 H100 at FP8, attention data parallel: the layout is named in the JSON
+    # and in the table, and each rank's copy of the dense weights is in the memory.
+    args = ("infer", "--model", "llama-4-scout-17b-16e", "--gpu", "H100", "--gpus", "4",
+            "--precision", "fp8", "--input-tokens", "1000", "--output-tokens", "1000",
+            "--batch", "max")  # fmt: skip
+    tp, dp = run_json(*args), run_json(*args, "--attention-dp")
+    assert tp["assumptions"]["layout"] == "TP 4 × PP 1"
+    assert dp["assumptions"]["layout"] == "attention DP 4 × EP 4"
+    assert dp["assumptions"]["attention_data_parallel"] == 4
+    assert dp["assumptions"]["weights_gib"] > 1.3 * tp["assumptions"]["weights_gib"]
+    assert "attention DP 4 × EP 4" in " ".join(run_cli(*args, "--attention-dp").stdout.split())
+    dense = run_cli("infer", "--model", "llama-3.1-8b", "--gpu", "H100", "--gpus", "2",
+                    "--input-tokens", "10", "--output-tokens", "10", "--attention-dp")  # fmt: skip
+    assert dense.returncode != 0 and "Traceback" not in dense.stderr
+    assert "llama-3.1-8b is dense" in dense.stderr + dense.stdout
+
+
 def test_train_json_contract() -> None:
     d = run_json(
         "train",

@@ -12,6 +12,7 @@ from flopfolio.perf.inference import (
     PLAIN_ROOFLINE,
     InferenceConstants,
     InferenceEstimate,
+    ReplicaLayout,
     ServingPrecision,
     constants_for,
     estimate_inference,
@@ -84,6 +85,75 @@ def test_kv_heads_are_replicated_past_the_tensor_parallel_degree(catalog: Catalo
     assert est.layout.tensor == 8
     assert est.max_batch == int(free // per_sequence)
     assert est.kv_cache_gib == pytest.approx(est.batch * per_sequence / 2**30)
+
+
+def test_attention_data_parallel_holds_the_dense_weights_per_rank(catalog: Catalog) -> None:
+    """Qwen3-235B on 8 B200 at FP4, attention DP: each rank keeps the attention and dense
+    weights whole and its own sequences' KV cache (no head copies), the experts split 8 ways."""
+    spec = catalog.preset("qwen3-235b-a22b").spec  # 4 KV heads: TP 8 would hold the KV twice
+    b200 = catalog.accelerator("B200")
+    est = estimate_inference(
+        spec, b200, input_tokens=1000, output_tokens=1000, gpus=8, batch_max=True,
+        precision=Precision.FP4, constants=K, attention_dp=True,
+    )  # fmt: skip
+    assert est.layout.describe() == "attention DP 8 × EP 8"
+    assert (est.layout.tensor, est.layout.pipeline, est.layout.attention_data) == (1, 1, 8)
+    dense = spec.params - spec.routed_params
+    stored = spec.routed_params + 8 * dense
+    assert est.weights_gib == pytest.approx(stored * 0.5625 / 2**30)
+    per_sequence = 2000 * kv_cache_bytes_per_token(spec, Precision.FP8)  # once, not twice
+    assert est.max_batch == min(
+        4096, int((8 * 180 * 2**30 * 0.9 - stored * 0.5625) // per_sequence)
+    )
+    assert est.kv_cache_gib == pytest.approx(est.batch * per_sequence / 2**30)
+
+
+def test_attention_data_parallel_reads_each_ranks_weights_and_skips_the_all_reduce(
+    catalog: Catalog,
+) -> None:
+    """Decode at batch 1 is bound by the weights: under attention DP every rank streams its own
+    copy of the non-expert weights, and no tensor-parallel all-reduce runs. The step's other
+    terms are the same under both layouts (the same all-to-all), so the difference is those two."""
+    spec = catalog.preset("qwen3-235b-a22b").spec
+    h100 = catalog.accelerator("H100")  # 3.35 TB/s, NVLink 450 GB/s each way
+    args = {"input_tokens": 0, "output_tokens": 1, "gpus": 8, "batch": 1}
+    k = InferenceConstants(1.0, 1.0, 0.0, host_scale=0.0)
+    tp = estimate_inference(spec, h100, precision=Precision.FP8, constants=k, **args)  # type: ignore[arg-type]
+    dp = estimate_inference(
+        spec, h100, precision=Precision.FP8, constants=k, attention_dp=True, **args
+    )  # type: ignore[arg-type]
+    assert tp.central.decode_bound == dp.central.decode_bound == "memory"
+    dense = spec.weights_touched(1) - spec.routed_weights_touched(1)  # params, 1 B each at FP8
+    extra_weights_s = 7 * dense / (8 * 3.35e12)
+    # Two ring all-reduces per layer of one token's 4,096 fp8 values across 8 GPUs.
+    all_reduce_s = 2 * 94 * 2 * 7 / 8 * 4096 / 450e9
+    assert dp.central.tpot_s - tp.central.tpot_s == pytest.approx(
+        extra_weights_s - all_reduce_s, rel=0.01
+    )
+
+
+def test_attention_data_parallel_prefills_one_prompt_on_one_rank(catalog: Catalog) -> None:
+    """A lone prompt's attention and dense GEMMs run on one of the 8 ranks: its prefill is
+    slower than under tensor parallelism, which spreads them over all 8."""
+    spec = catalog.preset("qwen3-235b-a22b").spec
+    args = {"input_tokens": 8000, "output_tokens": 1, "gpus": 8, "batch": 64}
+    b200 = catalog.accelerator("B200")
+    tp = estimate_inference(spec, b200, precision=Precision.FP8, constants=K, **args)  # type: ignore[arg-type]
+    dp = estimate_inference(
+        spec, b200, precision=Precision.FP8, constants=K, attention_dp=True, **args
+    )  # type: ignore[arg-type]
+    assert dp.central.ttft_s > 2 * tp.central.ttft_s
+    assert dp.layout.rank_imbalance(1) == 8 and dp.layout.rank_imbalance(64) == 1
+    assert dp.layout.rank_imbalance(12) == pytest.approx(8 * 2 / 12)
+
+
+def test_attention_data_parallel_is_for_moe_models(catalog: Catalog) -> None:
+    spec = catalog.preset("llama-3.1-8b").spec
+    with pytest.raises(InvalidSpecError, match=r"llama-3\.1-8b is dense.*drop --attention-dp"):
+        estimate_inference(
+            spec, catalog.accelerator("H100"), input_tokens=10, output_tokens=10, gpus=2,
+            constants=K, attention_dp=True,
+        )  # fmt: skip
 
 
 def test_expert_gemms_run_on_whole_tiles(catalog: Catalog) -> None:
@@ -392,3 +462,61 @@ def test_moe_waits_for_the_busiest_gpu(catalog: Catalog) -> None:
     assert busiest_gpu_factor(catalog.preset("llama-3.1-8b").spec, 1000, 8) == 1.0
     # More tokens per step even the load out.
     assert busiest_gpu_factor(scout, 16_000, 4) < busiest_gpu_factor(scout, 1000, 4)
+
+
+def test_mla_latent_is_held_by_every_tensor_rank_but_once_under_attention_dp(
+    catalog: Catalog,
+) -> None:
+    """DeepSeek-V3 on 8 H200 at FP8: under TP 8 each rank keeps the whole latent of every
+    sequence (61 layers × 576 values); attention DP keeps each sequence's once, on its rank."""
+    spec = catalog.preset("deepseek-v3").spec
+    h200 = catalog.accelerator("H200")
+    assert kv_replication(spec, 8) == 8.0 and kv_replication(spec, 1) == 1.0
+    args = {"input_tokens": 1000, "output_tokens": 1000, "gpus": 8, "batch_max": True}
+    tp = estimate_inference(
+        spec, h200, precision=Precision.FP8, constants=K, attention_dp=False, **args
+    )  # type: ignore[arg-type]
+    dp = estimate_inference(
+        spec, h200, precision=Precision.FP8, constants=K, attention_dp=True, **args
+    )  # type: ignore[arg-type]
+    per_sequence = 2000 * 61 * (512 + 64) * 1.0
+    usable = 8 * 141 * 2**30 * 0.9
+    assert tp.max_batch == int((usable - spec.params) // (8 * per_sequence))
+    stored = spec.routed_params + 8 * (spec.params - spec.routed_params)
+    assert dp.max_batch == min(4096, int((usable - stored) // per_sequence))
+    assert dp.max_batch > 4 * tp.max_batch
+    # Left to the default, the MLA model takes the layout that serves more: attention DP at
+    # the largest batch, tensor parallel for one sequence (a lone decode on one rank is slower).
+    auto = estimate_inference(spec, h200, precision=Precision.FP8, constants=K, **args)  # type: ignore[arg-type]
+    assert auto.layout == dp.layout
+    alone = {"input_tokens": 1000, "output_tokens": 1000, "gpus": 8, "batch": 1}
+    assert estimate_inference(spec, h200, precision=Precision.FP8, constants=K, **alone).layout == (  # type: ignore[arg-type]
+        tp.layout
+    )
+    # A GQA MoE model stays tensor parallel unless asked.
+    scout = catalog.preset("llama-4-scout-17b-16e").spec
+    assert estimate_inference(scout, h200, precision=Precision.FP8, constants=K, **args).layout == (  # type: ignore[arg-type]
+        ReplicaLayout(8, 1)
+    )
+
+
+def test_mla_decodes_absorbed(catalog: Catalog) -> None:
+    """DeepSeek-V3 decode: 128 heads score against the 512 + 64 latent and read 512-wide values,
+    2·61·128·(2·512 + 64) FLOPs per cached position, 3.4× the expanded heads' (128 + 64 + 128)."""
+    from flopfolio.perf.inference import decode_attention_flops
+    from flopfolio.workload.flops import attention_flops_per_token_forward
+
+    spec = catalog.preset("deepseek-v3").spec
+    assert decode_attention_flops(spec, 1000) == 2 * 61 * 1000 * 128 * (2 * 512 + 64)
+    expanded = attention_flops_per_token_forward(spec, 1000)
+    assert expanded == 2 * 61 * 1000 * 128 * (128 + 64 + 128)
+    llama = catalog.preset("llama-3.1-8b").spec
+    assert decode_attention_flops(llama, 1000) == attention_flops_per_token_forward(llama, 1000)
+
+
+def test_attention_runs_at_least_as_wide_as_its_kv_cache(catalog: Catalog) -> None:
+    b200 = catalog.accelerator("B200")
+    fp4 = ServingPrecision.resolve(b200, Precision.FP4)
+    assert fp4.kv is Precision.FP8 and fp4.attention(b200) is Precision.FP8
+    wide = ServingPrecision.resolve(b200, Precision.FP4, kv=Precision.BF16)
+    assert wide.attention(b200) is Precision.BF16

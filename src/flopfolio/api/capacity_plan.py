@@ -83,6 +83,7 @@ class WorkloadIn(_Strict):
 
     model: str
     precision: str | None = None
+    attention_dp: bool | None = None  # MoE layout; None: perf/inference.py's default
     requests: list[RequestClassIn]
     latency: LatencyIn = LatencyIn()
     demand: DemandIn
@@ -371,7 +372,7 @@ def plan_capacity(
                 model=workload.model, gpu=acc.id, input_tokens=s_in, output_tokens=s_out,
                 precision=workload.precision, ttft_ms=workload.latency.ttft_ms,
                 tpot_ms=workload.latency.tpot_ms, batch=None if (workload.latency.ttft_ms or workload.latency.tpot_ms) else "max",
-                catalog=cat,
+                attention_dp=workload.attention_dp, catalog=cat,
             )  # fmt: skip
         except InvalidSpecError as exc:
             skipped.append((acc.id, str(exc)))

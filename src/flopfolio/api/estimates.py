@@ -115,11 +115,13 @@ def estimate_serving(
     price: str | float | None = None,
     provider: str | None = None,
     requests: str | float | None = None,
+    attention_dp: bool | None = None,
     catalog: Catalog | None = None,
 ) -> InferenceResult:
     """Estimate one serving replica from user-level inputs (see ``flopfolio infer --help``).
     ``mfu`` replaces the fitted compute efficiency; ``requests`` adds an offline batch job of that
-    many requests (GPU-hours and cost)."""
+    many requests (GPU-hours and cost); ``attention_dp`` picks an MoE model's layout, attention
+    data parallel (True) or tensor parallel (False), None for the serving model's default."""
     from flopfolio.errors import InvalidSpecError
 
     cat, acc, prec = _prepare(catalog, gpu, precision)
@@ -142,7 +144,7 @@ def estimate_serving(
         activation_precision=Precision.parse(activation_precision) if activation_precision else None,
         kv_precision=Precision.parse(kv_precision) if kv_precision else None,
         batch=batch_n, batch_max=batch_max, ttft_ms=ttft_ms, tpot_ms=tpot_ms,
-        log_sd=cat.serving.residual_log_sd,
+        log_sd=cat.serving.residual_log_sd, attention_dp=attention_dp,
     )  # fmt: skip
     job = batch_job(estimate, parse_count(requests, "--requests")) if requests is not None else None
     return InferenceResult(choice, estimate, price_for(cat, acc.id, price, provider), job)

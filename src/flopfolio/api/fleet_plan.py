@@ -85,6 +85,7 @@ class WorkloadIn(_Strict):
     model: str | None = None
     image_model: str | None = None
     precision: str | None = None
+    attention_dp: bool | None = None  # MoE layout; None: perf/inference.py's default
     input_tokens: int = Field(default=1000, ge=1)
     output_tokens: int = Field(default=200, ge=1)
     width_px: int = Field(default=1024, ge=64)
@@ -305,7 +306,7 @@ def _pair(cat: Catalog, i: int, w: WorkloadIn, rc: ResolvedCard) -> PairEstimate
             model=w.model, gpu=rc.accelerator_id, input_tokens=w.input_tokens,
             output_tokens=w.output_tokens, precision=w.precision,
             ttft_ms=w.slo.ttft_ms if limits else None, tpot_ms=w.slo.tpot_ms if limits else None,
-            batch=None if limits else "max", catalog=cat,
+            batch=None if limits else "max", attention_dp=w.attention_dp, catalog=cat,
         )  # fmt: skip
     except UnknownModelError:
         raise

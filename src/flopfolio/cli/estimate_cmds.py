@@ -139,6 +139,13 @@ def infer(
             help="Offline batch job of this many requests (e.g. 10M) at the chosen batch; --output-tokens 0 for embeddings.",
         ),
     ] = None,
+    attention_dp: Annotated[
+        bool | None,
+        typer.Option(
+            "--attention-dp/--tensor-parallel",
+            help="MoE layout: attention data parallel over the GPUs with the experts spread across them, or tensor parallel (default: tensor parallel; for MLA models the faster that fits).",
+        ),
+    ] = None,
     price: PriceOpt = None,
     provider: ProviderOpt = None,
     layers: LayersOpt = None,
@@ -164,7 +171,7 @@ def infer(
         gpus=gpus, precision=precision, activation_precision=activation_precision,
         kv_precision=kv_precision, batch=batch, ttft_ms=ttft_ms, tpot_ms=tpot_ms, requests=requests,
         mfu=parse_fraction(mfu, "--mfu") if mfu else None, price=price, provider=provider,
-        catalog=load_catalog(catalog),
+        attention_dp=attention_dp, catalog=load_catalog(catalog),
     )  # fmt: skip
     emit(result.to_dict(), as_json, "render_inference", result.explain() if explain else None)
 

@@ -81,7 +81,7 @@ def render_inference(d: dict[str, Any]) -> None:
     table.add_column()
     table.add_row(
         "Accelerator",
-        f"{d['gpus']} × {a['accelerator']['id']} (TP {a['tensor_parallel']} × PP {a['pipeline_parallel']}; {a['precision']})",
+        f"{d['gpus']} × {a['accelerator']['id']} ({a['layout']}; {a['precision']})",
     )
     table.add_row(
         "FLOPs / token", f"{d['flops_per_token']:.3e}  (2N: {d['flops_per_token_2n']:.3e})"

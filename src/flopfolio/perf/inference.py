@@ -40,6 +40,13 @@ max over the summed work would let KV reads hide behind GEMMs, which no framewor
 * ``L·τ_L``: a fixed cost per layer per step (kernel launches and their tails, synchronisation):
   a 94-layer model pays three times a 32-layer one's.
 
+Attention data parallelism (``attention_dp``, MoE only; :class:`ReplicaLayout`): each of the
+``G`` ranks keeps the non-expert weights whole and the KV cache of its own sequences, the routed
+experts split ``G`` ways. A step then streams ``G`` copies of the non-expert weights, runs no
+all-reduce, and waits for the busiest rank's attention work (sequences are whole: one prompt
+prefills on one rank). Timing the published MoE benchmarks this way fits worse held out by family
+than timing them as tensor parallel (docs/accuracy.md), so tensor parallel is the default.
+
 The engine's host is a floor under ``τ``: each step its Python loop samples a token for every
 sequence it owns, appends it and checks for stop (:data:`HOST_SECONDS_PER_SEQUENCE`, 13.8 µs,
 2.75× that on Grace, the CPU of GH200 and GB200; both sourced, not fitted). The overlap scheduler
@@ -201,10 +208,12 @@ class ServingPrecision:
         return cls(w, compute, kv)
 
     def attention(self, acc: Accelerator) -> Precision:
-        """The precision attention's matmuls run in: FP4 has no attention kernels, so FP8."""
-        if self.compute is Precision.FP4 and acc.supports(Precision.FP8):
-            return Precision.FP8
-        return self.compute
+        """The precision attention's matmuls run in: FP4 has no attention kernels, so FP8; and
+        never narrower than the KV cache they read (a bf16 cache runs bf16 attention)."""
+        rate = self.compute
+        if rate is Precision.FP4 and acc.supports(Precision.FP8):
+            rate = Precision.FP8
+        return self.kv if self.kv.bytes_per_value > rate.bytes_per_value else rate
 
     def describe(self) -> str:
         return f"weights {self.weights.value}, compute {self.compute.value}, KV {self.kv.value}"
@@ -212,17 +221,43 @@ class ServingPrecision:
 
 @dataclass(frozen=True, slots=True)
 class ReplicaLayout:
+    """How a replica's GPUs split the model: tensor parallel ``tensor`` inside a node, pipeline
+    ``pipeline`` across nodes, or, for MoE, attention data parallel: ``attention_data`` ranks
+    each keep the attention and dense weights whole and their own sequences' KV cache, and the
+    routed experts spread over all of them (expert parallel, an all-to-all each way)."""
+
     tensor: int
     pipeline: int
+    attention_data: int = 1
 
     @property
     def gpus(self) -> int:
-        return self.tensor * self.pipeline
+        return self.tensor * self.pipeline * self.attention_data
+
+    @property
+    def attention_dp(self) -> bool:
+        return self.attention_data > 1
+
+    def describe(self) -> str:
+        if self.attention_dp:
+            return f"attention DP {self.attention_data} × EP {self.gpus}"
+        return f"TP {self.tensor} × PP {self.pipeline}"
 
     @classmethod
-    def for_gpus(cls, gpus: int, acc: Accelerator, spec: TransformerSpec) -> ReplicaLayout:
+    def for_gpus(
+        cls, gpus: int, acc: Accelerator, spec: TransformerSpec, *, attention_dp: bool = False
+    ) -> ReplicaLayout:
         """Tensor parallel inside a node (the largest power of two dividing the heads), pipeline
-        across nodes."""
+        across nodes; or attention data parallel over all ``gpus`` (MoE only)."""
+        if attention_dp:
+            if not (spec.has_shape and spec.experts):
+                what = "is dense" if spec.has_shape else "has no shape"
+                raise InvalidSpecError(
+                    f"attention data parallelism needs a mixture-of-experts model with its "
+                    f"shape; {spec.name} {what}. To fix: drop --attention-dp (a dense model "
+                    "serves more replicas instead)."
+                )
+            return cls(1, 1, gpus)
         tensor = 1
         while (
             tensor * 2 <= min(gpus, acc.node_size)
@@ -231,6 +266,23 @@ class ReplicaLayout:
         ):
             tensor *= 2
         return cls(tensor, gpus // tensor)
+
+    def stored_params(self, spec: TransformerSpec) -> float:
+        """Parameters the replica holds: each attention-data-parallel rank keeps its own copy of
+        everything but the routed experts."""
+        return spec.params + (self.attention_data - 1) * (spec.params - spec.routed_params)
+
+    def rank_imbalance(self, sequences: float) -> float:
+        """The busiest attention rank's share of the attention work over the mean: sequences are
+        whole, so one prompt's prefill runs on one rank while the others wait."""
+        ranks = self.attention_data
+        if ranks == 1 or sequences <= 0:
+            return 1.0
+        return ranks * math.ceil(sequences / ranks - 1e-9) / max(sequences, 1.0)
+
+    def kv_copies(self, spec: TransformerSpec) -> float:
+        """How many times the KV cache is held (:func:`kv_replication` of the tensor ranks)."""
+        return kv_replication(spec, self.tensor)
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,11 +344,29 @@ def _ring_all_reduce(acc: Accelerator, volume: float, group: int) -> float:
     )
 
 
+def _all_to_all_s(acc: Accelerator, per_gpu_bytes: float, layout: ReplicaLayout) -> float:
+    """One all-to-all of ``per_gpu_bytes`` from each GPU spread evenly over the replica's: the
+    share for peers inside the node over its link, under attention data parallelism across
+    nodes the rest over the scale-out network at the same time (a tensor-parallel replica's
+    experts sit inside its pipeline stages' nodes)."""
+    gpus = layout.gpus
+    intra = (acc.intra_node_gb_per_s or FALLBACK_INTRA_GB_PER_S) * 1e9
+    local = min(gpus, acc.node_size) if layout.attention_dp else gpus
+    inside_s = per_gpu_bytes * (local - 1) / gpus / intra
+    if local == gpus:
+        return inside_s
+    scale_out = (acc.scale_out_gb_per_s or FALLBACK_SCALE_OUT_GB_PER_S) * 1e9
+    return max(inside_s, per_gpu_bytes * (gpus - local) / gpus / scale_out)
+
+
 def kv_replication(spec: TransformerSpec, tensor: int) -> float:
     """How many times the KV cache is held: with more tensor-parallel ranks than KV heads, each
-    rank keeps a copy of the head it needs (MLA's latent is one per rank already counted)."""
-    if not spec.has_shape or spec.mla is not None:
+    rank keeps a copy of the head it needs. MLA's latent is one head every query head reads, so
+    each tensor-parallel rank holds all of it (the copies attention data parallelism avoids)."""
+    if not spec.has_shape:
         return 1.0
+    if spec.mla is not None:
+        return float(tensor)
     return max(tensor, spec.kv_head_count) / spec.kv_head_count
 
 
@@ -319,10 +389,16 @@ def busiest_gpu_factor(spec: TransformerSpec, new_tokens: float, gpus: int) -> f
 
 
 def _linear_compute_s(
-    spec: TransformerSpec, new_tokens: float, per_second: float, gpus: int, expert_efficiency: float
+    spec: TransformerSpec,
+    new_tokens: float,
+    per_second: float,
+    gpus: int,
+    expert_efficiency: float,
+    rank_imbalance: float = 1.0,
 ) -> float:
     """The projections' and MLPs' FLOPs at ``per_second``, the experts' share at their tiles'
-    occupancy, at the pace of the busiest GPU and at the grouped kernels' relative efficiency."""
+    occupancy, at the pace of the busiest GPU and at the grouped kernels' relative efficiency;
+    the rest at the pace of the busiest attention rank (``rank_imbalance``)."""
     flops = new_tokens * 2.0 * spec.matmul_params_active
     if not (spec.has_shape and spec.experts):
         return flops / per_second
@@ -332,7 +408,19 @@ def _linear_compute_s(
     occupancy = expert_tile_occupancy(spec, new_tokens)
     busiest = busiest_gpu_factor(spec, new_tokens, gpus)
     routed = expert_share * busiest / occupancy / expert_efficiency
-    return flops * (1.0 - expert_share + routed) / per_second
+    return flops * ((1.0 - expert_share) * rank_imbalance + routed) / per_second
+
+
+def decode_attention_flops(spec: TransformerSpec, context: float) -> float:
+    """Score and value FLOPs of one decoded token attending to ``context`` cached positions.
+    MLA decodes absorbed, as FlashMLA and TensorRT-LLM's generation kernels run it: each head
+    scores against the cached latent and rope key (``kv_lora_rank + rope`` wide) and reads its
+    values out of the latent (``kv_lora_rank``), 3.4× the FLOPs of the expanded heads a prefill
+    (and the model-FLOPs convention, ``workload/flops.py``) counts for DeepSeek-V3."""
+    if spec.has_shape and spec.mla is not None:
+        m = spec.mla
+        return 2.0 * spec.layers * context * spec.heads * (2 * m.kv_lora_rank + m.qk_rope_head_dim)
+    return attention_flops_per_token_forward(spec, context)
 
 
 def host_seconds_per_sequence(acc: Accelerator) -> float:
@@ -349,7 +437,7 @@ def _step(
     k: InferenceConstants,
     *,
     new_tokens: float,
-    attended_context: float,
+    attention_flops: float,
     cached_sequences: float,
     cached_context: float,
     sequences: float,
@@ -358,31 +446,36 @@ def _step(
     what bounds it."""
     gpus = layout.gpus
     bandwidth = gpus * acc.memory_bw_gb_per_s * 1e9 * k.bandwidth_efficiency
+    imbalance = layout.rank_imbalance(sequences)
     linear_compute_s = _linear_compute_s(
         spec,
         new_tokens,
         gpus * acc.peak(prec.compute) * k.compute_efficiency,
         gpus,
         k.expert_kernel_efficiency,
+        imbalance,
     )
     # The routed experts' weights stream through grouped kernels at e_x of the dense rate.
-    weight_params = spec.weights_touched(new_tokens) + spec.routed_weights_touched(new_tokens) * (
-        1.0 / k.expert_kernel_efficiency - 1.0
+    # Under attention data parallelism each rank reads its own copy of the rest.
+    routed = spec.routed_weights_touched(new_tokens)
+    weight_params = (spec.weights_touched(new_tokens) - routed) * layout.attention_data + (
+        routed / k.expert_kernel_efficiency
     )
     weights_s = weight_params * prec.weights.bytes_per_value / bandwidth
     attention_s = kv_s = 0.0
     if spec.has_shape:
-        attention_flops = new_tokens * attention_flops_per_token_forward(spec, attended_context)
-        attention_s = attention_flops / (
-            gpus * acc.peak(prec.attention(acc)) * k.compute_efficiency
+        attention_s = (
+            imbalance
+            * attention_flops
+            / (gpus * acc.peak(prec.attention(acc)) * k.compute_efficiency)
         )
         kv_bytes = (
             cached_sequences
             * cached_context
             * kv_cache_bytes_per_token(spec, prec.kv)
-            * kv_replication(spec, layout.tensor)
+            * layout.kv_copies(spec)
         )
-        kv_s = kv_bytes / bandwidth
+        kv_s = imbalance * kv_bytes / bandwidth
     comm_s = 0.0
     if spec.has_shape:
         activations = new_tokens * spec.hidden * prec.compute.bytes_per_value
@@ -399,11 +492,7 @@ def _step(
             comm_s += (
                 2
                 * spec.moe_layers
-                * routed
-                * busiest_gpu_factor(spec, new_tokens, gpus)
-                * (gpus - 1)
-                / gpus
-                / ((acc.intra_node_gb_per_s or FALLBACK_INTRA_GB_PER_S) * 1e9)
+                * _all_to_all_s(acc, routed * busiest_gpu_factor(spec, new_tokens, gpus), layout)
             )
     permute_s = 0.0
     if spec.has_shape and spec.experts:
@@ -418,9 +507,10 @@ def _step(
     bound = max((compute_s, "compute"), (memory_s, "memory"), (comm_s, "communication"))[1]
     step_s = max(linear_compute_s, weights_s) + max(attention_s, kv_s) + comm_s + permute_s
     step_s += k.step_overhead_s(spec)
-    # Each rank's engine loop samples the sequences it owns: with attention data parallelism (the
-    # setting TensorRT-LLM's MoE benchmarks use on several GPUs) that is 1 / gpus of them; under
-    # tensor parallelism every rank handles the whole batch.
+    # Each rank's engine loop samples the sequences it owns: under attention data parallelism
+    # 1 / ranks of them, under dense tensor parallelism the whole batch. An MoE replica is given
+    # its ranks' split under either layout, as TensorRT-LLM's MoE benchmarks schedule it: timed
+    # as tensor parallel, that is the fitted default (docs/accuracy.md, "attention DP").
     owners = gpus if spec.experts else 1
     host_s = sequences / owners * k.host_s_per_sequence(acc)
     if host_s > step_s:
@@ -439,13 +529,14 @@ def serving_point(
     s_out: int,
 ) -> InferencePoint:
     ttft = prefill_rate = 0.0
+    prompt = attention_flops_per_token_forward(spec, s_in / 2) * s_in  # one prompt's prefill
     if s_in:
         ttft, _ = _step(
-            spec, acc, prec, layout, k, new_tokens=s_in, attended_context=s_in / 2,
+            spec, acc, prec, layout, k, new_tokens=s_in, attention_flops=prompt,
             cached_sequences=0, cached_context=0, sequences=1,
         )  # fmt: skip
         whole_batch, _ = _step(
-            spec, acc, prec, layout, k, new_tokens=batch * s_in, attended_context=s_in / 2,
+            spec, acc, prec, layout, k, new_tokens=batch * s_in, attention_flops=batch * prompt,
             cached_sequences=0, cached_context=0, sequences=batch,
         )  # fmt: skip
         prefill_rate = batch * s_in / whole_batch
@@ -453,36 +544,36 @@ def serving_point(
         return InferencePoint(ttft, 0.0, 0.0, "compute", prefill_rate)
     context = s_in + s_out / 2
     prefill_share = s_in / s_out  # prompt tokens per generated token, prefilled alongside decode
-    # Decode tokens attend to the mean context; prefill tokens to half their prompt.
-    mixed_context = (context + prefill_share * s_in / 2) / (1 + prefill_share)
+    # Decode tokens attend to the mean context; batch / s_out prompts are prefilled a step.
+    attention = batch * (decode_attention_flops(spec, context) + prompt / s_out)
     # Every sequence samples a token each step, and batch / s_out of them finish their prompt.
     tpot, bound = _step(
         spec, acc, prec, layout, k, new_tokens=batch * (1 + prefill_share),
-        attended_context=mixed_context, cached_sequences=batch, cached_context=context,
+        attention_flops=attention, cached_sequences=batch, cached_context=context,
         sequences=batch * (1 + 1 / s_out),
     )  # fmt: skip
     return InferencePoint(ttft, tpot, batch / tpot, bound, prefill_rate)
 
 
 def max_batch(
-    spec: TransformerSpec, acc: Accelerator, prec: ServingPrecision, gpus: int, seq: int
+    spec: TransformerSpec, acc: Accelerator, prec: ServingPrecision, layout: ReplicaLayout, seq: int
 ) -> int:
-    usable = gpus * acc.memory_gib * GIB * USABLE_MEMORY_FRACTION
-    free = usable - spec.params * prec.weights.bytes_per_value
+    usable = layout.gpus * acc.memory_gib * GIB * USABLE_MEMORY_FRACTION
+    free = usable - layout.stored_params(spec) * prec.weights.bytes_per_value
     if free <= 0:
         return 0
     if not spec.has_shape:
         return SCHEDULER_MAX_BATCH
-    copies = kv_replication(spec, ReplicaLayout.for_gpus(gpus, acc, spec).tensor)
-    return int(
-        min(SCHEDULER_MAX_BATCH, free // (seq * kv_cache_bytes_per_token(spec, prec.kv) * copies))
-    )
+    per_sequence = seq * kv_cache_bytes_per_token(spec, prec.kv) * layout.kv_copies(spec)
+    return int(min(SCHEDULER_MAX_BATCH, free // per_sequence))
 
 
 def fewest_gpus_for_weights(spec: TransformerSpec, acc: Accelerator, prec: ServingPrecision) -> int:
     """Smallest power of two whose memory holds the weights with room for a KV cache."""
     gpus = 1
-    while max_batch(spec, acc, prec, gpus, 1) < 1 and gpus < 4096:
+    while max_batch(spec, acc, prec, ReplicaLayout.for_gpus(gpus, acc, spec), 1) < 1 and (
+        gpus < 4096
+    ):
         gpus *= 2
     return gpus
 
@@ -527,8 +618,13 @@ def estimate_inference(
     ttft_ms: float | None = None,
     tpot_ms: float | None = None,
     log_sd: float = EFFICIENCY_LOG_SD,
+    attention_dp: bool | None = None,
 ) -> InferenceEstimate:
-    """TTFT, time per output token, throughput and memory for one replica."""
+    """TTFT, time per output token, throughput and memory for one replica.
+
+    ``attention_dp`` True or False picks an MoE model's layout; None (the default) serves it
+    tensor parallel, except an MLA model (DeepSeek-V2/V3, Kimi K2) on several GPUs, which gets
+    whichever of the two fits and gives more output tokens per second."""
     check_positive(input_tokens, "input tokens", allow_zero=True, upper=1e7)
     check_positive(output_tokens, "output tokens", allow_zero=True, upper=1e7)
     if input_tokens + output_tokens == 0:
@@ -541,90 +637,107 @@ def estimate_inference(
         gpus = fewest_gpus_for_weights(spec, accelerator, prec)
     if not 1 <= gpus <= 100_000:
         raise InvalidSpecError(f"--gpus must be between 1 and 100,000, got {gpus}.")
-    layout = ReplicaLayout.for_gpus(gpus, accelerator, spec)
-    seq = input_tokens + output_tokens
-    largest = max_batch(spec, accelerator, prec, gpus, seq)
+    assert gpus is not None
 
-    def point(b: int, k: InferenceConstants = constants) -> InferencePoint:
-        return serving_point(spec, accelerator, prec, layout, k, b, input_tokens, output_tokens)
+    def on(layout: ReplicaLayout) -> InferenceEstimate:
+        seq = input_tokens + output_tokens
+        largest = max_batch(spec, accelerator, prec, layout, seq)
 
-    limits = ttft_ms is not None or tpot_ms is not None
-    if limits:
-        for value, what in ((ttft_ms, "--ttft-ms"), (tpot_ms, "--tpot-ms")):
-            if value is not None:
-                check_positive(value, what, upper=1e7)
-        chosen = _best_under_limits(
-            point,
-            largest,
-            None if ttft_ms is None else ttft_ms / 1e3,
-            None if tpot_ms is None else tpot_ms / 1e3,
-        )
-        if chosen == 0:
-            single = point(1)
-            raise InvalidSpecError(
-                f"No batch meets the latency limits on {gpus} × {accelerator.id}: batch 1 gives TTFT "
-                f"{single.ttft_s * 1e3:.1f} ms and {single.tpot_s * 1e3:.2f} ms per token. To fix: relax "
-                "--ttft-ms/--tpot-ms, add --gpus, or use a faster accelerator or lower precision."
+        def point(b: int, k: InferenceConstants = constants) -> InferencePoint:
+            return serving_point(spec, accelerator, prec, layout, k, b, input_tokens, output_tokens)
+
+        limits = ttft_ms is not None or tpot_ms is not None
+        if limits:
+            for value, what in ((ttft_ms, "--ttft-ms"), (tpot_ms, "--tpot-ms")):
+                if value is not None:
+                    check_positive(value, what, upper=1e7)
+            chosen = _best_under_limits(
+                point,
+                largest,
+                None if ttft_ms is None else ttft_ms / 1e3,
+                None if tpot_ms is None else tpot_ms / 1e3,
             )
-        rule = "largest batch meeting " + " and ".join(
-            f"{name} ≤ {value:g} ms"
-            for name, value in (("TTFT", ttft_ms), ("TPOT", tpot_ms))
-            if value is not None
+            if chosen == 0:
+                single = point(1)
+                raise InvalidSpecError(
+                    f"No batch meets the latency limits on {gpus} × {accelerator.id}: batch 1 gives TTFT "
+                    f"{single.ttft_s * 1e3:.1f} ms and {single.tpot_s * 1e3:.2f} ms per token. To fix: relax "
+                    "--ttft-ms/--tpot-ms, add --gpus, or use a faster accelerator or lower precision."
+                )
+            rule = "largest batch meeting " + " and ".join(
+                f"{name} ≤ {value:g} ms"
+                for name, value in (("TTFT", ttft_ms), ("TPOT", tpot_ms))
+                if value is not None
+            )
+        elif batch_max:
+            chosen, rule = (
+                max(1, largest),
+                "largest batch the KV cache allows (maximises throughput)",
+            )
+        else:
+            chosen = 1 if batch is None else int(check_positive(batch, "batch", upper=MAX_BATCH))
+            rule = (
+                "user --batch"
+                if batch is not None
+                else "batch 1 (pass --batch N, max, or latency limits)"
+            )
+        weights = layout.stored_params(spec) * prec.weights.bytes_per_value / GIB
+        kv = (
+            chosen * seq * kv_cache_bytes_per_token(spec, prec.kv) * layout.kv_copies(spec) / GIB
+            if spec.has_shape
+            else 0.0
         )
-    elif batch_max:
-        chosen, rule = max(1, largest), "largest batch the KV cache allows (maximises throughput)"
-    else:
-        chosen = 1 if batch is None else int(check_positive(batch, "batch", upper=MAX_BATCH))
-        rule = (
-            "user --batch"
-            if batch is not None
-            else "batch 1 (pass --batch N, max, or latency limits)"
+        memory_per_gpu = (weights + kv) / gpus
+        spread = math.exp(1.645 * log_sd)  # 90% interval on the step time
+        slow = InferenceConstants(
+            constants.compute_efficiency / spread,
+            constants.bandwidth_efficiency / spread,
+            constants.layer_overhead_s * spread,
+            constants.expert_kernel_efficiency,
+            constants.host_scale * spread,
         )
-    weights = spec.params * prec.weights.bytes_per_value / GIB
-    kv = (
-        chosen
-        * seq
-        * kv_cache_bytes_per_token(spec, prec.kv)
-        * kv_replication(spec, layout.tensor)
-        / GIB
-        if spec.has_shape
-        else 0.0
-    )
-    memory_per_gpu = (weights + kv) / gpus
-    spread = math.exp(1.645 * log_sd)  # 90% interval on the step time
-    slow = InferenceConstants(
-        constants.compute_efficiency / spread,
-        constants.bandwidth_efficiency / spread,
-        constants.layer_overhead_s * spread,
-        constants.expert_kernel_efficiency,
-        constants.host_scale * spread,
-    )
-    fast = InferenceConstants(
-        min(1.0, constants.compute_efficiency * spread),
-        min(1.0, constants.bandwidth_efficiency * spread),
-        constants.layer_overhead_s / spread,
-        constants.expert_kernel_efficiency,
-        constants.host_scale / spread,
-    )
-    return InferenceEstimate(
-        spec=spec,
-        accelerator=accelerator,
-        precision=prec,
-        layout=layout,
-        input_tokens=input_tokens,
-        output_tokens=output_tokens,
-        batch=chosen,
-        batch_rule=rule,
-        max_batch=largest,
-        flops_per_token=inference_flops_per_token(spec, input_tokens + output_tokens / 2),
-        flops_per_token_2n=2.0 * spec.active_params,
-        memory_per_gpu_gib=memory_per_gpu,
-        weights_gib=weights,
-        kv_cache_gib=kv,
-        fits=memory_per_gpu <= accelerator.memory_gib * USABLE_MEMORY_FRACTION,
-        constants=constants,
-        central=point(chosen),
-        slow=point(chosen, slow),
-        fast=point(chosen, fast),
-        gpus_chosen_automatically=automatic,
-    )
+        fast = InferenceConstants(
+            min(1.0, constants.compute_efficiency * spread),
+            min(1.0, constants.bandwidth_efficiency * spread),
+            constants.layer_overhead_s / spread,
+            constants.expert_kernel_efficiency,
+            constants.host_scale / spread,
+        )
+        return InferenceEstimate(
+            spec=spec,
+            accelerator=accelerator,
+            precision=prec,
+            layout=layout,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            batch=chosen,
+            batch_rule=rule,
+            max_batch=largest,
+            flops_per_token=inference_flops_per_token(spec, input_tokens + output_tokens / 2),
+            flops_per_token_2n=2.0 * spec.active_params,
+            memory_per_gpu_gib=memory_per_gpu,
+            weights_gib=weights,
+            kv_cache_gib=kv,
+            fits=memory_per_gpu <= accelerator.memory_gib * USABLE_MEMORY_FRACTION,
+            constants=constants,
+            central=point(chosen),
+            slow=point(chosen, slow),
+            fast=point(chosen, fast),
+            gpus_chosen_automatically=automatic,
+        )
+
+    if attention_dp is not None:
+        return on(ReplicaLayout.for_gpus(gpus, accelerator, spec, attention_dp=attention_dp))
+    tensor = ReplicaLayout.for_gpus(gpus, accelerator, spec)
+    if not (spec.has_shape and spec.mla is not None and spec.experts and gpus > 1):
+        return on(tensor)
+    # MLA's latent cannot be split by head, so every tensor rank would hold all of it: serve
+    # it the faster of the two layouts that fit (attention DP at load, tensor parallel alone).
+    estimates: list[InferenceEstimate] = []
+    for layout in (tensor, ReplicaLayout.for_gpus(gpus, accelerator, spec, attention_dp=True)):
+        try:
+            estimates.append(on(layout))
+        except InvalidSpecError:  # no batch meets the latency limits on this layout
+            if layout is not tensor and not estimates:
+                raise
+    return max(estimates, key=lambda e: (e.fits, e.central.output_tokens_per_s))

@@ -87,6 +87,8 @@ class InferenceResult:
                 "kv_precision": e.precision.kv.value,
                 "tensor_parallel": e.layout.tensor,
                 "pipeline_parallel": e.layout.pipeline,
+                "attention_data_parallel": e.layout.attention_data,
+                "layout": e.layout.describe(),
                 "input_tokens": e.input_tokens,
                 "output_tokens": e.output_tokens,
                 "batch_rule": e.batch_rule,
@@ -111,7 +113,7 @@ class InferenceResult:
             + (f" [{self.model.source}]" if self.model.source else ""),
             f"FLOPs per token: {e.flops_per_token.per_token:.4g} ({e.flops_per_token.convention.value});"
             f" napkin 2N = {e.flops_per_token_2n:.4g}",
-            f"Accelerator: {e.gpus} x {e.accelerator.id} (TP {e.layout.tensor} × PP {e.layout.pipeline}), "
+            f"Accelerator: {e.gpus} x {e.accelerator.id} ({e.layout.describe()}), "
             f"{e.precision.describe()}",
             f"Step model: continuous batching; compute at {e.constants.compute_efficiency:.2f} of peak, "
             f"memory at {e.constants.bandwidth_efficiency:.2f} of bandwidth, {e.constants.step_overhead_s(e.spec) * 1e3:.2f} ms "
