@@ -23,11 +23,13 @@ max over the summed work would let KV reads hide behind GEMMs, which no framewor
   ``TransformerSpec.weights_touched``) at the *weight* precision;
 * routed experts: their FLOPs and weight bytes run at ``e_x`` of the dense kernels' rate (grouped
   GEMMs of a few dozen rows per expert);
-* attention FLOPs: scores and values at the tokens' context (``workload/flops.py``), at FP8 when
-  the GEMMs run in FP4 (attention has no FP4 kernels);
+* attention FLOPs: scores and values at the tokens' context (``workload/flops.py``; MLA decodes
+  absorbed, :func:`decode_attention_flops`), at FP8 when the GEMMs run in FP4 (attention has no
+  FP4 kernels) and never narrower than the KV cache;
 * KV bytes: ``b`` × context × KV bytes per token at the *KV* precision (GQA/MQA/MLA-aware), each KV
   head held once per tensor-parallel rank that needs it: with ``t`` above the KV-head count, heads
-  are replicated (``max(t, kv_heads) / kv_heads``), as vLLM and TensorRT-LLM do;
+  are replicated (``max(t, kv_heads) / kv_heads``; MLA's one latent ``t`` times), as vLLM and
+  TensorRT-LLM do;
 * communication: two all-reduces per layer of the step's activations across ``t`` (ring,
   intra-node link), one point-to-point hop per pipeline boundary, and for MoE two all-to-alls per
   MoE layer across the replica;
@@ -44,8 +46,9 @@ Attention data parallelism (``attention_dp``, MoE only; :class:`ReplicaLayout`):
 ``G`` ranks keeps the non-expert weights whole and the KV cache of its own sequences, the routed
 experts split ``G`` ways. A step then streams ``G`` copies of the non-expert weights, runs no
 all-reduce, and waits for the busiest rank's attention work (sequences are whole: one prompt
-prefills on one rank). Timing the published MoE benchmarks this way fits worse held out by family
-than timing them as tensor parallel (docs/accuracy.md), so tensor parallel is the default.
+prefills on one rank). Timing the published GQA MoE benchmarks this way fits worse held out by
+family than timing them as tensor parallel (docs/accuracy.md), so tensor parallel is their
+default; an MLA model, whose latent every tensor rank must hold whole, gets the faster layout.
 
 The engine's host is a floor under ``τ``: each step its Python loop samples a token for every
 sequence it owns, appends it and checks for stop (:data:`HOST_SECONDS_PER_SEQUENCE`, 13.8 µs,
