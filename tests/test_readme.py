@@ -96,7 +96,8 @@ def test_readme_accuracy_table_matches_validate() -> None:
 @pytest.mark.parametrize(
     ("kind", "filename", "label"),
     [("training", "training_runs_holdout.csv", "| held-out training"),
-     ("inference", "inference_bench_holdout.csv", "| held-out inference")],
+     ("inference", "inference_bench_holdout.csv", "| held-out inference"),
+     ("inference", "inference_bench_mla_holdout.csv", "| held-out MLA inference")],
 )  # fmt: skip
 def test_readme_and_accuracy_md_rows_for_rows_never_fitted_match_validate(
     kind: str, filename: str, label: str

@@ -6,6 +6,8 @@ import statistics
 import pytest
 
 from flopfolio.catalog.catalog import Catalog
+from flopfolio.perf.inference import constants_for, estimate_inference
+from flopfolio.specs.precision import Precision
 from flopfolio.validation.cases import family_of
 from flopfolio.validation.inference_fit import bench_case, fit_serving_constants, predict
 from flopfolio.validation.published import published_path, shipped_fit_paths
@@ -97,3 +99,31 @@ def test_a_fit_without_moe_rows_leaves_the_expert_efficiency_at_one(catalog: Cat
     rows = read_rows(published_path("inference", "inference_bench.csv"))
     cases = [c for c in (bench_case(r, catalog) for r in rows) if not isinstance(c, str)]
     assert fit_serving_constants(cases).values[5] == 1.0
+
+
+def test_mla_benchmarks_never_fitted_run_attention_data_parallel(catalog: Catalog) -> None:
+    """inference_bench_mla_holdout.csv: NVIDIA's DeepSeek-R1 max-throughput runs, attention DP on
+    8 GPUs, never fitted. The default layout for an MLA model is the one they ran (under TP every
+    rank would hold the whole latent and the H200 run would not fit), the cache is the one the
+    precision column names, and every row is within 2× (docs/accuracy.md gives the figures)."""
+    from flopfolio.validation.published import SERVING_FIT_FILES
+
+    name = "inference_bench_mla_holdout.csv"
+    assert name not in SERVING_FIT_FILES
+    rows = read_rows(published_path("inference", name))
+    assert all(row["source"] and row["split"] == "holdout" for row in rows)
+    cases = [bench_case(row, catalog) for row in rows]
+    assert not any(isinstance(c, str) for c in cases)
+    kv = [c.arguments["kv_precision"] for c in cases if not isinstance(c, str)]
+    assert kv == [Precision.BF16, Precision.FP16, Precision.FP8]
+    for case in cases:
+        assert not isinstance(case, str)
+        shipped = constants_for(case.arguments["accelerator"], catalog.serving.values)
+        est = estimate_inference(constants=shipped, **case.arguments)
+        assert est.layout.attention_dp and est.fits
+    report = validate_file("inference", published_path("inference", name), catalog).to_dict()
+    assert report["summary"]["n"] == 3 and not report["skipped"]
+    assert all(0.5 <= r["predicted"] / r["reported"] <= 2.0 for r in report["rows"])
+    accuracy = (ROOT / "docs" / "accuracy.md").read_text(encoding="utf-8")
+    for r in report["rows"]:
+        assert f"| {r['error']:+.0%} |" in accuracy

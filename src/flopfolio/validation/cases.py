@@ -140,6 +140,12 @@ def precision_from_text(text: str, acc: Accelerator) -> Precision:
     return acc.default_training_precision()
 
 
+def kv_precision_from_text(text: str) -> Precision | None:
+    """The KV-cache precision a free-text precision column names ("fp4, kv fp16"), if any."""
+    found = re.search(r"\bkv(?:[ _-]?cache)?[ :]+(fp8|bf16|fp16|fp32)\b", text.lower())
+    return Precision.parse(found.group(1)) if found else None
+
+
 @dataclass(frozen=True, slots=True)
 class TrainingCase:
     """A published run: what it trained on, and what was reported (chip-hours, utilization or

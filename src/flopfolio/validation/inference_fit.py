@@ -28,7 +28,12 @@ from flopfolio.perf.inference import (
     estimate_inference,
     fp4_generation,
 )
-from flopfolio.validation.cases import number, precision_from_text, spec_from_row
+from flopfolio.validation.cases import (
+    kv_precision_from_text,
+    number,
+    precision_from_text,
+    spec_from_row,
+)
 
 # e_c, e_b, τ_L, e_c and e_b of the FP4 generation, e_x (one for every generation)
 INITIAL = (0.5, 0.8, 5e-5, 0.5, 0.8, 0.8)
@@ -60,6 +65,7 @@ def bench_case(row: dict[str, str], catalog: Catalog) -> BenchCase | str:
             "output_tokens": int(number(row, "output_len") or 0),
             "gpus": int(number(row, "num_chips") or 1),
             "precision": precision_from_text(row.get("precision", ""), acc),
+            "kv_precision": kv_precision_from_text(row.get("precision", "")),
             "batch": None if batch_text == "max" else int(float(batch_text)),
             "batch_max": batch_text == "max",
         }
