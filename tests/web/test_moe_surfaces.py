@@ -56,3 +56,32 @@ def test_rest_calculator_serves_an_moe_fp4_workload_as_the_cli_does(
     b200 = next(r for r in cli["accelerators"] if r["accelerator"] == "B200")
     # 109B weights at NVFP4 (0.5625 B) are 61 GB: one 180 GB card holds a replica (bf16 needs two).
     assert b200["gpus_per_replica"] == 1 and b200["tpot_ms"] <= 60
+
+
+def test_rest_and_cli_serve_an_mla_model_attention_data_parallel(
+    live: LiveApp, tmp_path: Path
+) -> None:
+    """DeepSeek-R1 at FP8 on H200: the REST calculator and the CLI give the same plan, and the
+    replica runs the layout the serving model picks for MLA at load (attention DP: under tensor
+    parallelism each of 8 ranks would hold every sequence's latent)."""
+    workload = {
+        "model": "deepseek-r1",
+        "precision": "fp8",
+        "requests": [{"share": 1.0, "input_tokens": 1024, "output_tokens": 2048}],
+        "latency": {"tpot_ms": 150},
+        "demand": {"mean_requests_per_hour": 20000, "hours": 48, "peak_to_mean": 2},
+        "accelerators": ["H200"],
+    }
+    response = httpx.post(f"{live.url}/api/calc/serve", json={"workload": workload}, timeout=120)
+    assert response.status_code == 200, response.text
+    path = tmp_path / "r1.yaml"
+    path.write_text(yaml.safe_dump(workload))
+    cli = run_json("capacity", str(path))
+    assert response.json()["capacity"] == cli
+    (h200,) = cli["accelerators"]
+    alone = flopfolio.estimate_serving(
+        model="deepseek-r1", gpu="H200", precision="fp8", input_tokens=1024, output_tokens=2048,
+        tpot_ms=150,
+    ).estimate  # fmt: skip
+    assert alone.layout.attention_dp and h200["gpus_per_replica"] == alone.gpus == 8
+    assert h200["batch"] == alone.batch and h200["tpot_ms"] <= 150
