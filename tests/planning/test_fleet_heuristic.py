@@ -203,3 +203,28 @@ def test_batch_gpus_kept_free_when_the_batch_had_to_buy(monkeypatch: pytest.Monk
     assert bought is not None and bought > 0
     assert second_cost < first_cost
     assert plan.gpu_usd_per_month <= second_cost + 1e-6
+
+
+def test_local_search_drops_two_cards_where_neither_alone_saves() -> None:
+    # 200 req/h for one hour, held as one GPU of A and one of B ($2/h each, 100/h a replica).
+    # Dropping either alone leaves 100/h to buy for less than $2/h: B or A cost $2 and C ($3/h
+    # for 200/h) $3, so no single move saves. Dropping both frees $4/h, and one GPU of C serves
+    # the hour for $3/h: the pair move finds it.
+    from flopfolio.planning.fleet_heuristic import _Batch, _Hour
+
+    problem = FleetProblem(
+        workloads=(FleetWorkload("a", (200.0,)),),
+        cards=(FleetCard("A", 2.0), FleetCard("B", 2.0), FleetCard("C", 3.0)),
+        rates=(FleetRate("a", "A", 1, 100.0), FleetRate("a", "B", 1, 100.0),
+               FleetRate("a", "C", 1, 200.0)),
+    )  # fmt: skip
+    h = FleetHeuristic(problem, deadline=time.perf_counter() + 60)
+    h.hours, h.batch = [_Hour(h.index, 0)], _Batch(h.index)
+    a, b, c = (h.index.cards.index(name) for name in "ABC")
+    _, options = h.index.latency[0]
+    h._set_hour(0, {0: [int(opt.card in (a, b)) for opt in options]})
+    h.held = [int(j in (a, b)) for j in range(3)]
+    assert not h._fewer((a,)) and not h._fewer((b,))
+    assert h._fewer((a, b))
+    assert h.held[a] == h.held[b] == 0 and h.held[c] == 1
+    assert h.counts[0] == {0: [int(opt.card == c) for opt in options]}

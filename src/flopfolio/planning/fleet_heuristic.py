@@ -15,8 +15,10 @@ Given the GPUs held ``n``, the hours decouple except for the batch work, which i
    started from its replicas with enough of them moved off that card), allowed to buy GPUs of
    other cards for less than the one given up, then the batch LP again; a move that saves money is
    kept. If an hour cannot be served, the move is tried once more with that hour first. Cards that
-   fewest hours use in full go first, the dearer first among them, until no move saves or time is
-   up.
+   fewest hours use in full go first, the dearer first among them. When no single GPU saves, one
+   GPU of each of two cards is dropped together (the hours may buy others for less than both),
+   in the same order, and the single moves resume after one that saves; until no move saves or
+   time is up.
 
 Every plan it returns meets every hour's demand and every batch deadline within the GPUs held, so
 its cost is an upper bound; it ignores GPU sharing (no packed GPUs) and egress in its choices
@@ -301,42 +303,67 @@ class FleetHeuristic:
         self.publish(self.best)
 
     def _local_search(self) -> None:
-        failed: set[tuple[int, tuple[int, ...]]] = set()
+        failed: set[tuple[tuple[int, ...], tuple[int, ...]]] = set()
         improved = True
         while improved and not self._out_of_time():
             improved = False
             # the cards fewest hours use in full first (fewest hours to re-solve), dearest first
             full = [sum(u[j] >= self.held[j] for u in self.used) for j in range(len(self.held))]
-            for a in sorted(range(len(self.held)), key=lambda j: (full[j], -self.index.price[j])):
-                key = (a, tuple(self.held))
-                if self.held[a] == 0 or key in failed:
-                    continue
+            order = sorted(range(len(self.held)), key=lambda j: (full[j], -self.index.price[j]))
+            for a in order:
+                improved = self._move((a,), failed) or improved
                 if self._out_of_time():
                     return
-                if self._fewer(a):
-                    improved = True
-                    self._improved()
-                else:
-                    failed.add(key)
+            if improved:
+                continue
+            # No single GPU saves: a GPU of each of two cards together (the hours may then move
+            # replicas between cards that neither drop alone frees), until one saves.
+            for x, a in enumerate(order):
+                for b in order[x + 1 :]:
+                    if self._out_of_time():
+                        return
+                    if self._move((a, b), failed):
+                        improved = True
+                        break
+                if improved:
+                    break
 
-    def _fewer(self, a: int) -> bool:
-        """Hold one GPU of card ``a`` fewer, buying others for less (module docstring, step 4).
-        The purchases an hour makes are open to the hours after it, so the order matters: if an
-        hour cannot be served, the move is tried once more with that hour first."""
-        tight = sorted((t for t in range(self.index.periods) if self.used[t][a] >= self.held[a]),
-                       key=lambda t: -self.used[t][a])  # fmt: skip
-        done = self._try_fewer(a, tight)
+    def _move(
+        self, drop: tuple[int, ...], failed: set[tuple[tuple[int, ...], tuple[int, ...]]]
+    ) -> bool:
+        """Try :meth:`_fewer` unless it failed before on these GPUs held; publish a saving."""
+        key = (drop, tuple(self.held))
+        if any(self.held[a] == 0 for a in drop) or key in failed:
+            return False
+        if self._fewer(drop):
+            self._improved()
+            return True
+        failed.add(key)
+        return False
+
+    def _fewer(self, drop: tuple[int, ...]) -> bool:
+        """Hold one GPU fewer of each card in ``drop``, buying others for less (module
+        docstring, step 4). The purchases an hour makes are open to the hours after it, so the
+        order matters: if an hour cannot be served, the move is tried once more with that hour
+        first."""
+        tight = sorted(
+            (t for t in range(self.index.periods)
+             if any(self.used[t][a] >= self.held[a] for a in drop)),
+            key=lambda t: -sum(self.used[t][a] for a in drop),
+        )  # fmt: skip
+        done = self._try_fewer(drop, tight)
         if isinstance(done, bool):
             return done
-        return self._try_fewer(a, [done, *(t for t in tight if t != done)]) is True
+        return self._try_fewer(drop, [done, *(t for t in tight if t != done)]) is True
 
-    def _try_fewer(self, a: int, hours: Sequence[int]) -> bool | int:
+    def _try_fewer(self, drop: tuple[int, ...], hours: Sequence[int]) -> bool | int:
         """The move with ``hours`` re-solved in this order: whether it saved, or the hour that
         could not be served."""
         index, n_cards = self.index, len(self.held)
         caps = list(self.held)
-        caps[a] -= 1
-        gain = index.price[a]
+        for a in drop:
+            caps[a] -= 1
+        gain = sum(index.price[a] for a in drop)
         bought = [0] * n_cards
         fresh: dict[int, dict[int, list[int]]] = {}
         for t in hours:
@@ -344,10 +371,11 @@ class FleetHeuristic:
                 return False
             left = gain - index.cost(bought)
             limit = [
-                0.0 if j == a else math.floor(left / index.price[j] - 1e-9) for j in range(n_cards)
+                0.0 if j in drop else math.floor(left / index.price[j] - 1e-9)
+                for j in range(n_cards)
             ]
             here = [caps[j] + bought[j] for j in range(n_cards)]
-            result = self.hours[t].solve(here, limit, self._left(), self._shifted(t, a, here))
+            result = self.hours[t].solve(here, limit, self._left(), self._shifted(t, drop, here))
             if result is None:
                 return t if fresh else False
             fresh[t], more = result
@@ -369,29 +397,37 @@ class FleetHeuristic:
             self.counts[t], self.used[t] = counts, used
         return False
 
-    def _shifted(self, t: int, a: int, caps: Sequence[int]) -> dict[int, list[int]]:
-        """Period ``t``'s replicas with enough of them moved off card ``a`` to fit ``caps[a]``:
-        each moved replica's requests go to the workload's cheapest other option (rounded up),
-        as a start for the hour's MIP (what it needs beyond ``caps`` is bought there)."""
+    def _shifted(self, t: int, drop: tuple[int, ...], caps: Sequence[int]) -> dict[int, list[int]]:
+        """Period ``t``'s replicas with enough of them moved off the cards in ``drop`` to fit
+        ``caps``: each moved replica's requests go to the workload's cheapest option on another
+        card (rounded up), as a start for the hour's MIP (what it needs beyond ``caps`` is bought
+        there)."""
         index = self.index
         counts = {i: list(c) for i, c in self.counts[t].items()}
-        over = self.used[t][a] - caps[a]
-        for i, c in sorted(counts.items(), key=lambda ic: -max(
-                (opt.gpus for k, opt in zip(ic[1], index.latency[ic[0]][1], strict=True)
-                 if k and opt.card == a), default=0)):  # fmt: skip
-            w, options = index.latency[i]
-            others = [o for o, opt in enumerate(options) if opt.card != a]
-            for o, opt in enumerate(options):
-                while over > 0 and opt.card == a and c[o] > 0 and others:
-                    c[o] -= 1
-                    over -= opt.gpus
-                    short = w.demand_per_hour[t] - sum(
-                        k * x.rate for k, x in zip(c, options, strict=True)
-                    )
-                    if short > TOL:
-                        best = min(others, key=lambda b: index.price[options[b].card]
-                                   * options[b].gpus / options[b].rate)  # fmt: skip
-                        c[best] += ceil_replicas(short / options[best].rate)
-            if over <= 0:
-                break
+        for a in drop:
+            used = sum(
+                opt.gpus * k
+                for i, c in counts.items()
+                for k, opt in zip(c, index.latency[i][1], strict=True)
+                if opt.card == a
+            )
+            over = used - caps[a]
+            for i, c in sorted(counts.items(), key=lambda ic: -max(
+                    (opt.gpus for k, opt in zip(ic[1], index.latency[ic[0]][1], strict=True)
+                     if k and opt.card == a), default=0)):  # fmt: skip
+                w, options = index.latency[i]
+                others = [o for o, opt in enumerate(options) if opt.card not in drop]
+                for o, opt in enumerate(options):
+                    while over > 0 and opt.card == a and c[o] > 0 and others:
+                        c[o] -= 1
+                        over -= opt.gpus
+                        short = w.demand_per_hour[t] - sum(
+                            k * x.rate for k, x in zip(c, options, strict=True)
+                        )
+                        if short > TOL:
+                            best = min(others, key=lambda b: index.price[options[b].card]
+                                       * options[b].gpus / options[b].rate)  # fmt: skip
+                            c[best] += ceil_replicas(short / options[best].rate)
+                if over <= 0:
+                    break
         return counts
