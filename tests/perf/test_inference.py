@@ -520,3 +520,19 @@ def test_attention_runs_at_least_as_wide_as_its_kv_cache(catalog: Catalog) -> No
     assert fp4.kv is Precision.FP8 and fp4.attention(b200) is Precision.FP8
     wide = ServingPrecision.resolve(b200, Precision.FP4, kv=Precision.BF16)
     assert wide.attention(b200) is Precision.BF16
+
+
+def test_attention_dp_sizes_the_replica_for_its_copies(catalog: Catalog) -> None:
+    """Mixtral 8x22B in bf16 on H100: 4 GPUs hold it tensor parallel, but 4 attention-DP ranks
+    each holding the attention weights and the rest do not fit, so `--attention-dp` without
+    --gpus sizes the replica at 8."""
+    spec = catalog.preset("mixtral-8x22b").spec
+    h100 = catalog.accelerator("H100")
+    args = {"input_tokens": 1000, "output_tokens": 1000, "batch_max": True}
+    tp = estimate_inference(spec, h100, precision=Precision.BF16, constants=K, **args)  # type: ignore[arg-type]
+    dp = estimate_inference(
+        spec, h100, precision=Precision.BF16, constants=K, attention_dp=True, **args
+    )  # type: ignore[arg-type]
+    assert (tp.gpus, dp.gpus) == (4, 8) and tp.fits and dp.fits
+    stored = spec.routed_params + 4 * (spec.params - spec.routed_params)
+    assert stored * 2 > 4 * 80 * 2**30 * 0.9 > spec.params * 2

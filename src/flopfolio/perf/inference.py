@@ -571,12 +571,16 @@ def max_batch(
     return int(min(SCHEDULER_MAX_BATCH, free // per_sequence))
 
 
-def fewest_gpus_for_weights(spec: TransformerSpec, acc: Accelerator, prec: ServingPrecision) -> int:
-    """Smallest power of two whose memory holds the weights with room for a KV cache."""
+def fewest_gpus_for_weights(
+    spec: TransformerSpec, acc: Accelerator, prec: ServingPrecision, *, attention_dp: bool = False
+) -> int:
+    """Smallest power of two whose memory holds the weights (each attention-DP rank's copy of the
+    non-expert ones included) with room for a KV cache."""
     gpus = 1
-    while max_batch(spec, acc, prec, ReplicaLayout.for_gpus(gpus, acc, spec), 1) < 1 and (
-        gpus < 4096
-    ):
+    while gpus < 4096:
+        layout = ReplicaLayout.for_gpus(gpus, acc, spec, attention_dp=attention_dp)
+        if max_batch(spec, acc, prec, layout, 1) >= 1:
+            break
         gpus *= 2
     return gpus
 
@@ -637,7 +641,7 @@ def estimate_inference(
     prec = ServingPrecision.resolve(accelerator, precision, activation_precision, kv_precision)
     automatic = gpus is None
     if gpus is None:
-        gpus = fewest_gpus_for_weights(spec, accelerator, prec)
+        gpus = fewest_gpus_for_weights(spec, accelerator, prec, attention_dp=bool(attention_dp))
     if not 1 <= gpus <= 100_000:
         raise InvalidSpecError(f"--gpus must be between 1 and 100,000, got {gpus}.")
     assert gpus is not None
