@@ -228,3 +228,25 @@ def test_local_search_drops_two_cards_where_neither_alone_saves() -> None:
     assert h._fewer((a, b))
     assert h.held[a] == h.held[b] == 0 and h.held[c] == 1
     assert h.counts[0] == {0: [int(opt.card == c) for opt in options]}
+
+
+def test_local_search_drops_two_gpus_of_one_card() -> None:
+    # The same hour held as two GPUs of A: one fewer leaves 100/h that only C ($3/h) could
+    # serve, dearer than the $2/h saved; two fewer free $4/h and C serves the hour for $3/h.
+    from flopfolio.planning.fleet_heuristic import _Batch, _Hour
+
+    problem = FleetProblem(
+        workloads=(FleetWorkload("a", (200.0,)),),
+        cards=(FleetCard("A", 2.0), FleetCard("C", 3.0)),
+        rates=(FleetRate("a", "A", 1, 100.0), FleetRate("a", "C", 1, 200.0)),
+    )
+    h = FleetHeuristic(problem, deadline=time.perf_counter() + 60)
+    h.hours, h.batch = [_Hour(h.index, 0)], _Batch(h.index)
+    a, c = (h.index.cards.index(name) for name in "AC")
+    _, options = h.index.latency[0]
+    h._set_hour(0, {0: [2 * int(opt.card == a) for opt in options]})
+    h.held = [2 * int(j == a) for j in range(2)]
+    assert not h._fewer((a,))
+    h._local_search()
+    assert h.held[a] == 0 and h.held[c] == 1
+    assert h.best is not None and h.best.held == {"C": 1}

@@ -15,10 +15,10 @@ Given the GPUs held ``n``, the hours decouple except for the batch work, which i
    started from its replicas with enough of them moved off that card), allowed to buy GPUs of
    other cards for less than the one given up, then the batch LP again; a move that saves money is
    kept. If an hour cannot be served, the move is tried once more with that hour first. Cards that
-   fewest hours use in full go first, the dearer first among them. When no single GPU saves, one
-   GPU of each of two cards is dropped together (the hours may buy others for less than both),
-   in the same order, and the single moves resume after one that saves; until no move saves or
-   time is up.
+   fewest hours use in full go first, the dearer first among them. When no single GPU saves, two
+   GPUs are dropped together, one of each of two cards or two of one (the hours may buy others
+   for less than both), in the same order, and the single moves resume after one that saves;
+   until no move saves or time is up.
 
 Every plan it returns meets every hour's demand and every batch deadline within the GPUs held, so
 its cost is an upper bound; it ignores GPU sharing (no packed GPUs) and egress in its choices
@@ -316,10 +316,10 @@ class FleetHeuristic:
                     return
             if improved:
                 continue
-            # No single GPU saves: a GPU of each of two cards together (the hours may then move
-            # replicas between cards that neither drop alone frees), until one saves.
+            # No single GPU saves: two GPUs together, of two cards or of one (the hours may then
+            # move replicas onto a card that neither drop alone pays for), until one saves.
             for x, a in enumerate(order):
-                for b in order[x + 1 :]:
+                for b in order[x:]:
                     if self._out_of_time():
                         return
                     if self._move((a, b), failed):
@@ -333,7 +333,7 @@ class FleetHeuristic:
     ) -> bool:
         """Try :meth:`_fewer` unless it failed before on these GPUs held; publish a saving."""
         key = (drop, tuple(self.held))
-        if any(self.held[a] == 0 for a in drop) or key in failed:
+        if any(self.held[a] < drop.count(a) for a in drop) or key in failed:
             return False
         if self._fewer(drop):
             self._improved()
@@ -342,13 +342,13 @@ class FleetHeuristic:
         return False
 
     def _fewer(self, drop: tuple[int, ...]) -> bool:
-        """Hold one GPU fewer of each card in ``drop``, buying others for less (module
+        """Hold one GPU fewer per entry of ``drop``, buying others for less (module
         docstring, step 4). The purchases an hour makes are open to the hours after it, so the
         order matters: if an hour cannot be served, the move is tried once more with that hour
         first."""
         tight = sorted(
             (t for t in range(self.index.periods)
-             if any(self.used[t][a] >= self.held[a] for a in drop)),
+             if any(self.used[t][a] > self.held[a] - drop.count(a) for a in drop)),
             key=lambda t: -sum(self.used[t][a] for a in drop),
         )  # fmt: skip
         done = self._try_fewer(drop, tight)
