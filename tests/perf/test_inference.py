@@ -12,14 +12,13 @@ from flopfolio.perf.inference import (
     PLAIN_ROOFLINE,
     InferenceConstants,
     InferenceEstimate,
-    ReplicaLayout,
     ServingPrecision,
     constants_for,
     estimate_inference,
     expert_tile_occupancy,
     host_seconds_per_sequence,
-    kv_replication,
 )
+from flopfolio.perf.serving_layout import ReplicaLayout, kv_replication
 from flopfolio.specs.precision import Precision
 from flopfolio.specs.transformer import TransformerSpec
 from flopfolio.workload.memory import kv_cache_bytes_per_token
