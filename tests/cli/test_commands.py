@@ -49,7 +49,9 @@ def test_infer_attention_dp_layout() -> None:
     assert dp["assumptions"]["layout"] == "attention DP 4 × EP 4"
     assert dp["assumptions"]["attention_data_parallel"] == 4
     assert dp["assumptions"]["weights_gib"] > 1.3 * tp["assumptions"]["weights_gib"]
-    assert "attention DP 4 × EP 4" in " ".join(run_cli(*args, "--attention-dp").stdout.split())
+    explained = " ".join(run_cli(*args, "--attention-dp", "--explain").stdout.split())
+    assert "attention DP 4 × EP 4" in explained
+    assert "each of the 4 GPUs keeps the non-expert weights" in explained
     dense = run_cli("infer", "--model", "llama-3.1-8b", "--gpu", "H100", "--gpus", "2",
                     "--input-tokens", "10", "--output-tokens", "10", "--attention-dp")  # fmt: skip
     assert dense.returncode != 0 and "Traceback" not in dense.stderr

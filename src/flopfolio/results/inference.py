@@ -10,6 +10,7 @@ from flopfolio.perf.batch_job import BatchJob
 from flopfolio.perf.inference import InferenceEstimate
 from flopfolio.results.common import ModelChoice, accelerator_dict, price_dict
 from flopfolio.specs.band import Band
+from flopfolio.units import GIB
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,13 +102,21 @@ class InferenceResult:
                 "decode_bound": e.central.decode_bound,
                 "weights_gib": e.weights_gib,
                 "kv_cache_gib": e.kv_cache_gib,
-                "model_basis": "continuous batching; GEMM and attention rooflines per step with fitted efficiencies per hardware generation and a per-layer overhead, TP/PP/EP communication; MoE: the experts a step hits, their tiles, the busiest GPU and the tokens' permutation into expert order; the engine's host time per sequence as a floor under each step",
+                "model_basis": "continuous batching; GEMM and attention rooflines per step with fitted efficiencies per hardware generation and a per-layer overhead, TP/PP/EP communication or attention data parallelism; MoE: the experts a step hits, their tiles, the busiest GPU and the tokens' permutation into expert order; the engine's host time per sequence as a floor under each step",
                 "price": price_dict(self.price),
             },
         }
 
     def explain(self) -> list[str]:
         e, d = self.estimate, self.to_dict()
+        layout = []
+        if e.layout.attention_dp:
+            rest = (e.spec.params - e.spec.routed_params) * e.precision.weights.bytes_per_value
+            layout = [
+                f"Layout: attention data parallel: each of the {e.gpus} GPUs keeps the "
+                f"non-expert weights ({rest / GIB:.1f} GiB) and the KV cache of its own sequences, "
+                f"the routed experts split {e.gpus} ways; no tensor-parallel all-reduce"
+            ]
         return [
             f"Model: {self.model.description}"
             + (f" [{self.model.source}]" if self.model.source else ""),
@@ -115,6 +124,7 @@ class InferenceResult:
             f" napkin 2N = {e.flops_per_token_2n:.4g}",
             f"Accelerator: {e.gpus} x {e.accelerator.id} ({e.layout.describe()}), "
             f"{e.precision.describe()}",
+            *layout,
             f"Step model: continuous batching; compute at {e.constants.compute_efficiency:.2f} of peak, "
             f"memory at {e.constants.bandwidth_efficiency:.2f} of bandwidth, {e.constants.step_overhead_s(e.spec) * 1e3:.2f} ms "
             "per step (fitted on published benchmarks, per layer)"
