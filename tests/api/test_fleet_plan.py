@@ -185,3 +185,25 @@ def test_no_card_fits_through_the_cli(tmp_path: Path) -> None:
     assert done.returncode == 2 and done.stderr.count("\n") == 1
     assert "workloads[0] (big): no card fits the model" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_fleet_workload_can_fix_its_moe_layout() -> None:
+    """`attention_dp` on a fleet workload reaches its replicas: Llama 4 Scout at FP8 on the
+    H100 prices the replica that `estimate_serving(attention_dp=...)` gives, and a dense model
+    asked for it is refused with its reason."""
+    from flopfolio import estimate_serving
+
+    change = {"model": "llama-4-scout-17b-16e", "slo": {"tpot_ms": 80}}
+    tpot = {}
+    for layout in (False, True):
+        result = plan_fleet(parse_fleet(_spec(**change, attention_dp=layout))).to_dict()
+        (h100,) = [o for o in result["workloads"][0]["options"] if o["card"].startswith("H100")]
+        alone = estimate_serving(
+            model="llama-4-scout-17b-16e", gpu="H100", precision="fp8", input_tokens=1500,
+            output_tokens=300, tpot_ms=80, attention_dp=layout,
+        ).estimate  # fmt: skip
+        assert h100["tpot_ms"] == pytest.approx(alone.central.tpot_s * 1e3)
+        tpot[layout] = h100["tpot_ms"]
+    assert tpot[True] != tpot[False]
+    with pytest.raises(FlopfolioError, match="is dense"):
+        plan_fleet(parse_fleet(_spec(attention_dp=True)))

@@ -52,6 +52,12 @@ def test_infer_attention_dp_layout() -> None:
     explained = " ".join(run_cli(*args, "--attention-dp", "--explain").stdout.split())
     assert "attention DP 4 × EP 4" in explained
     assert "each of the 4 GPUs keeps the non-expert weights" in explained
+    # DeepSeek-R1 (MLA) takes attention DP at load by default; --tensor-parallel forces TP 8.
+    mla = ("infer", "--model", "deepseek-r1", "--gpu", "H200", "--gpus", "8", "--precision",
+           "fp8", "--input-tokens", "1000", "--output-tokens", "1000", "--batch", "max")  # fmt: skip
+    assert run_json(*mla)["assumptions"]["layout"] == "attention DP 8 × EP 8"
+    forced = run_json(*mla, "--tensor-parallel")
+    assert forced["assumptions"]["layout"] == "TP 8 × PP 1" and forced["batch"] < 1000
     dense = run_cli("infer", "--model", "llama-3.1-8b", "--gpu", "H100", "--gpus", "2",
                     "--input-tokens", "10", "--output-tokens", "10", "--attention-dp")  # fmt: skip
     assert dense.returncode != 0 and "Traceback" not in dense.stderr

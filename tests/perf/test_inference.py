@@ -535,3 +535,18 @@ def test_attention_dp_sizes_the_replica_for_its_copies(catalog: Catalog) -> None
     assert (tp.gpus, dp.gpus) == (4, 8) and tp.fits and dp.fits
     stored = spec.routed_params + 4 * (spec.params - spec.routed_params)
     assert stored * 2 > 4 * 80 * 2**30 * 0.9 > spec.params * 2
+
+
+def test_attention_dp_all_to_all_crosses_the_scale_out_network_past_a_node(
+    catalog: Catalog,
+) -> None:
+    """16 H100 attention DP (nodes of 8): of what each GPU sends, 7/16 goes over NVLink
+    (450 GB/s) and 8/16 over InfiniBand (50 GB/s) at the same time; the slower bounds it. A TP
+    replica keeps its experts inside its nodes: all over NVLink."""
+    from flopfolio.perf.serving_layout import all_to_all_s
+
+    h100 = catalog.accelerator("H100")
+    wide = ReplicaLayout(1, 1, 16)
+    assert all_to_all_s(h100, 1e9, wide) == pytest.approx(1e9 * 8 / 16 / 50e9)
+    assert all_to_all_s(h100, 1e9, ReplicaLayout(1, 1, 8)) == pytest.approx(1e9 * 7 / 8 / 450e9)
+    assert all_to_all_s(h100, 1e9, ReplicaLayout(8, 2)) == pytest.approx(1e9 * 15 / 16 / 450e9)

@@ -4,6 +4,7 @@ REST calculator (issue 16: the surfaces must not disagree on the models people b
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import httpx
 import yaml
@@ -36,6 +37,20 @@ def test_python_api_and_cli_agree_on_scout_fp4_with_ranges() -> None:
     assert low < 10_591 < high
 
 
+def _capacity_from_rest_and_cli(
+    live: LiveApp, tmp_path: Path, workload: dict[str, Any]
+) -> dict[str, Any]:
+    """The capacity plan of ``workload`` from the REST calculator and from the CLI, which must
+    be the same; returned as the CLI's JSON."""
+    response = httpx.post(f"{live.url}/api/calc/serve", json={"workload": workload}, timeout=120)
+    assert response.status_code == 200, response.text
+    path = tmp_path / "workload.yaml"
+    path.write_text(yaml.safe_dump(workload))
+    cli: dict[str, Any] = run_json("capacity", str(path))
+    assert response.json()["capacity"] == cli
+    return cli
+
+
 def test_rest_calculator_serves_an_moe_fp4_workload_as_the_cli_does(
     live: LiveApp, tmp_path: Path
 ) -> None:
@@ -47,12 +62,7 @@ def test_rest_calculator_serves_an_moe_fp4_workload_as_the_cli_does(
         "demand": {"mean_requests_per_hour": 20000, "hours": 168, "peak_to_mean": 2},
         "accelerators": ["B200", "H200"],
     }
-    response = httpx.post(f"{live.url}/api/calc/serve", json={"workload": workload}, timeout=120)
-    assert response.status_code == 200, response.text
-    path = tmp_path / "scout.yaml"
-    path.write_text(yaml.safe_dump(workload))
-    cli = run_json("capacity", str(path))
-    assert response.json()["capacity"] == cli
+    cli = _capacity_from_rest_and_cli(live, tmp_path, workload)
     b200 = next(r for r in cli["accelerators"] if r["accelerator"] == "B200")
     # 109B weights at NVFP4 (0.5625 B) are 61 GB: one 180 GB card holds a replica (bf16 needs two).
     assert b200["gpus_per_replica"] == 1 and b200["tpot_ms"] <= 60
@@ -72,12 +82,7 @@ def test_rest_and_cli_serve_an_mla_model_attention_data_parallel(
         "demand": {"mean_requests_per_hour": 20000, "hours": 48, "peak_to_mean": 2},
         "accelerators": ["H200"],
     }
-    response = httpx.post(f"{live.url}/api/calc/serve", json={"workload": workload}, timeout=120)
-    assert response.status_code == 200, response.text
-    path = tmp_path / "r1.yaml"
-    path.write_text(yaml.safe_dump(workload))
-    cli = run_json("capacity", str(path))
-    assert response.json()["capacity"] == cli
+    cli = _capacity_from_rest_and_cli(live, tmp_path, workload)
     (h200,) = cli["accelerators"]
     alone = flopfolio.estimate_serving(
         model="deepseek-r1", gpu="H200", precision="fp8", input_tokens=1024, output_tokens=2048,

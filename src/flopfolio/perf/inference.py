@@ -389,14 +389,11 @@ def _step(
             hop = (acc.scale_out_gb_per_s or FALLBACK_SCALE_OUT_GB_PER_S) * 1e9
             comm_s += (layout.pipeline - 1) * activations / layout.tensor / hop
         if spec.experts and gpus > 1:
-            routed = (
+            dispatched = (
                 new_tokens * spec.experts_active * spec.hidden * prec.compute.bytes_per_value / gpus
             )
-            comm_s += (
-                2
-                * spec.moe_layers
-                * all_to_all_s(acc, routed * busiest_gpu_factor(spec, new_tokens, gpus), layout)
-            )
+            busiest = dispatched * busiest_gpu_factor(spec, new_tokens, gpus)
+            comm_s += 2 * spec.moe_layers * all_to_all_s(acc, busiest, layout)
     permute_s = 0.0
     if spec.has_shape and spec.experts:
         # Tokens copied into expert order and gathered back (bf16 hidden states): memory-bound

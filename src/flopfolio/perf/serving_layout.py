@@ -64,7 +64,7 @@ class ReplicaLayout:
     def stored_params(self, spec: TransformerSpec) -> float:
         """Parameters the replica holds: each attention-data-parallel rank keeps its own copy of
         everything but the routed experts."""
-        return spec.params + (self.attention_data - 1) * (spec.params - spec.routed_params)
+        return spec.params + (self.attention_data - 1) * spec.non_routed_params
 
     def rank_imbalance(self, sequences: float) -> float:
         """The busiest attention rank's share of the attention work over the mean: sequences are

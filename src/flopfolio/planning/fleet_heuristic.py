@@ -318,14 +318,11 @@ class FleetHeuristic:
                 continue
             # No single GPU saves: two GPUs together, of two cards or of one (the hours may then
             # move replicas onto a card that neither drop alone pays for), until one saves.
-            for x, a in enumerate(order):
-                for b in order[x:]:
-                    if self._out_of_time():
-                        return
-                    if self._move((a, b), failed):
-                        improved = True
-                        break
-                if improved:
+            for drop in ((a, b) for x, a in enumerate(order) for b in order[x:]):
+                if self._out_of_time():
+                    return
+                if self._move(drop, failed):
+                    improved = True
                     break
 
     def _move(

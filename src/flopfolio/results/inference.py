@@ -111,7 +111,7 @@ class InferenceResult:
         e, d = self.estimate, self.to_dict()
         layout = []
         if e.layout.attention_dp:
-            rest = (e.spec.params - e.spec.routed_params) * e.precision.weights.bytes_per_value
+            rest = e.spec.non_routed_params * e.precision.weights.bytes_per_value
             layout = [
                 f"Layout: attention data parallel: each of the {e.gpus} GPUs keeps the "
                 f"non-expert weights ({rest / GIB:.1f} GiB) and the KV cache of its own sequences, "

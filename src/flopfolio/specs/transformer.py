@@ -244,6 +244,12 @@ class TransformerSpec:
             return 0.0
         return self.moe_layers * self.experts * self.expert_params()
 
+    @property
+    def non_routed_params(self) -> float:
+        """Everything but the routed experts (attention, shared experts, dense layers,
+        embeddings): what each attention-data-parallel rank holds whole."""
+        return self.params - self.routed_params
+
     def routed_weights_touched(self, tokens_in_flight: float) -> float:
         """The routed experts' parameters a step over ``tokens_in_flight`` tokens reads (the
         share of :meth:`weights_touched` that grouped expert kernels stream); 0 if dense."""
